@@ -1,0 +1,1 @@
+"""The shared data model, gold corpus, scenario set, scoring and the review web app."""

@@ -1,0 +1,1 @@
+"""scikit-learn models for attribute linking and administration status."""

@@ -1,0 +1,1 @@
+"""Runtime NLP pipeline, temporal resolver and coder."""
