@@ -241,7 +241,9 @@ class AdminEvent:
             pauses_min=d.get("pauses_min", 0.0) or 0.0,
             waste=Waste(
                 waste.get("single_dose_vial", False),
-                Dose(waste["discarded"]["value"], waste["discarded"]["unit"]) if waste.get("discarded") else None,
+                Dose(waste["discarded"]["value"], waste["discarded"]["unit"])
+                if waste.get("discarded")
+                else None,
             )
             if waste
             else None,

@@ -92,7 +92,9 @@ def validate_record(record: Any, default_setting: str = "facility") -> tuple[str
     return str(rid), text, options
 
 
-def error_record(record: Any, exc: NoteError | Exception, default_setting: str = "facility") -> dict[str, Any]:
+def error_record(
+    record: Any, exc: NoteError | Exception, default_setting: str = "facility"
+) -> dict[str, Any]:
     """Build the output record for a note that could not be processed (never includes note text)."""
     rid = record.get("id") if isinstance(record, dict) else None
     if isinstance(exc, NoteError):

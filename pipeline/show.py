@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.input.is_file():
         print(f"infucode show: cannot read {args.input}", file=sys.stderr)
         return 2
-    from infucode.pipeline.runner import NotePipeline, NoteError, error_record
+    from infucode.pipeline.runner import NoteError, NotePipeline, error_record
 
     pipe = NotePipeline(args.setting)
     for rec in _read_jsonl(args.input):

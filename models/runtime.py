@@ -1,0 +1,108 @@
+"""Runtime hook: apply the trained models to the extraction's events of one note.
+
+``apply_models(doc, events)`` sets each event's ``confidence`` to the status model's probability of the
+event's (final) status and, only where the artifact metadata says the model beat the rules on the held-out
+split (``decision.use_in_pipeline``), replaces the rule status with the model's (``status_cue`` becomes
+``"model:status_clf.v1"``). When an artifact is missing, made with another scikit-learn minor version or
+otherwise unusable, a warning is logged once and the events keep the rule output.
+
+spaCy is not imported here: ``doc`` is only read for ``doc.text`` (a plain string is accepted too).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from infucode.annotations.schema import AdminEvent
+from infucode.models.persist import ARTIFACT_DIR, ModelLoadError, load_artifact
+from infucode.models.status import event_status_samples
+
+log = logging.getLogger(__name__)
+
+STATUS_MODEL = "status_clf.v1"
+
+
+class LoadedModel:
+    """A loaded artifact with the parts of its metadata the runtime needs."""
+
+    def __init__(self, model: Any, meta: dict[str, Any]) -> None:
+        self.model = model
+        self.meta = meta
+        self.name: str = meta.get("name", "")
+        decision = meta.get("decision") or {}
+        self.use: bool = bool(decision.get("use_in_pipeline"))
+        self.mode: str | None = decision.get("mode")
+        self.threshold: float = float(decision.get("threshold", meta.get("config", {}).get("combined", {})
+                                                   .get("threshold", 0.0)))
+        self.window_lines: int = int(meta.get("config", {}).get("features", {}).get("window_lines", 0))
+        self.classes: list[str] = [str(c) for c in getattr(model, "classes_", [])]
+
+
+@lru_cache(maxsize=8)
+def load_model(name: str, directory: str | None = None) -> LoadedModel | None:
+    """Load one artifact once per process; ``None`` (with a logged warning) when it cannot be used."""
+    try:
+        model, meta = load_artifact(name, Path(directory) if directory else ARTIFACT_DIR)
+    except ModelLoadError as exc:
+        log.warning("model %s not used, falling back to rules: %s", name, exc)
+        return None
+    except Exception as exc:  # a corrupt artifact must never stop the pipeline
+        log.warning("model %s not used, falling back to rules: %s", name, type(exc).__name__)
+        return None
+    return LoadedModel(model, meta)
+
+
+def _text_of(doc: Any) -> str:
+    return doc if isinstance(doc, str) else str(doc.text)
+
+
+def apply_status_model(text: str, events: list[AdminEvent], lm: LoadedModel) -> list[AdminEvent]:
+    """Set confidence (and, when the metadata allows, the status) of ``events`` in place; return them."""
+    samples, idx = event_status_samples(text, events, lm.window_lines)
+    if not samples:
+        return events
+    proba = lm.model.predict_proba(samples)
+    col = {c: i for i, c in enumerate(lm.classes)}
+    for row, i in zip(proba, idx, strict=True):
+        ev = events[i]
+        best = int(row.argmax())
+        if lm.use and lm.classes[best] != ev.status:
+            if lm.mode == "model" or (lm.mode == "combined" and row[best] >= lm.threshold):
+                ev.status = lm.classes[best]
+                ev.status_cue = f"model:{lm.name}"
+        if ev.status in col:
+            ev.confidence = float(row[col[ev.status]])
+    return events
+
+
+def apply_models(doc: Any, events: list[AdminEvent], artifact_dir: str | None = None) -> list[AdminEvent]:
+    """Apply the trained models to one note's events (in place) and return the events.
+
+    Parameters
+    ----------
+    doc
+        The spaCy ``Doc`` of the note (only ``doc.text`` is read) or the note text itself.
+    events
+        The extraction's events of that note.
+    artifact_dir
+        Folder of the artifacts (default: the shipped ``models/artifacts``).
+
+    Returns
+    -------
+    list of AdminEvent
+        The same events: ``confidence`` = model probability of the final status; ``status`` and
+        ``status_cue`` replaced only where the model beat the rules on the held-out split.
+    """
+    if not events:
+        return events
+    lm = load_model(STATUS_MODEL, artifact_dir)
+    if lm is None:
+        return events
+    try:
+        return apply_status_model(_text_of(doc), events, lm)
+    except Exception as exc:  # never crash the pipeline because of a model
+        log.warning("model %s failed on a note (%s); keeping rule output", lm.name, type(exc).__name__)
+        return events

@@ -1,0 +1,194 @@
+"""Orchestration only: events -> administrations -> CPT lines, HCPCS lines, modifiers and audit flags.
+
+The decisions live in :mod:`classify`, :mod:`hydration`, :mod:`hierarchy`, :mod:`modifiers`, :mod:`hcpcs`
+and :mod:`audit`; this module wires them per encounter and per access and orders the output.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from infucode.annotations.schema import AdminEvent, CodeLine, CodingResult, Flag
+from infucode.pipeline.coding.audit import audit_claim, hydration_flags
+from infucode.pipeline.coding.classify import Admin, classify, group_events
+from infucode.pipeline.coding.durations import additional_hour_units
+from infucode.pipeline.coding.hcpcs import hcpcs_lines
+from infucode.pipeline.coding.hierarchy import (
+    INFUSIONS,
+    PUSHES,
+    EncounterState,
+    LineInfo,
+    choose_initial_facility,
+    choose_initial_professional,
+    code_access,
+    initial_lines,
+    rank,
+)
+from infucode.pipeline.coding.hydration import hydration_services
+from infucode.pipeline.coding.modifiers import mark_im_sq_with_iv, mark_second_initials
+from infucode.pipeline.coding.tables import CodingTables, load_tables
+
+SETTINGS = ("facility", "professional")
+PER_INJECTION = ("im_sq_injection", "chemo_injection", "chemo_hormonal_injection", "intra_arterial")
+PER_SERVICE = ("chemo_pump_initiation",)
+
+
+def _enc_start(admins: list[Admin]) -> datetime:
+    starts = [a.start for a in admins if a.start is not None]
+    return min(starts) if starts else datetime.max
+
+
+def _per_injection_lines(admins: list[Admin], tables: CodingTables) -> list[LineInfo]:
+    out: list[LineInfo] = []
+    sq = sorted((a for a in admins if a.category == "sq_infusion"), key=lambda a: a.sort_key)
+    for i, a in enumerate(sq):
+        cat = tables.categories["sq_infusion"]
+        if i == 0:
+            out.append(LineInfo(CodeLine(cat.initial_code, 1, [], a.ids, cat.rule,
+                                         f"Subcutaneous infusion of {a.drugs_text} (initial, including pump set-up)."),
+                                a.encounter, a.access, "injection", "sq_infusion", cat.rank))
+            units = additional_hour_units(a.minutes or 0.0, tables)
+            if units and cat.additional_hour_code:
+                out.append(LineInfo(CodeLine(cat.additional_hour_code, units, [], a.ids, "R28-sq-infusion",
+                                             f"Subcutaneous infusion ran {a.minutes:g} min: {units} additional hour(s)."),
+                                    a.encounter, a.access, "additional_hour", "sq_infusion", cat.rank))
+        elif cat.sequential_code:
+            out.append(LineInfo(CodeLine(cat.sequential_code, 1, [], a.ids, "R28-sq-infusion",
+                                         f"Additional subcutaneous infusion site/pump set-up for {a.drugs_text}."),
+                                a.encounter, a.access, "sequential", "sq_infusion", cat.rank))
+    for a in sorted((a for a in admins if a.category in PER_SERVICE), key=lambda a: a.sort_key):
+        cat = tables.categories[a.category or ""]
+        out.append(LineInfo(CodeLine(cat.initial_code, 1, [], a.ids, a.rule,
+                                     f"{a.reason[0].upper()}{a.reason[1:]}: pump initiation reported once per pump."),
+                            a.encounter, a.access, "service", a.category or "", cat.rank))
+    for a in sorted((a for a in admins if a.category in PER_INJECTION), key=lambda a: a.sort_key):
+        cat = tables.categories[a.category or ""]
+        out.append(LineInfo(CodeLine(cat.initial_code, 1, [], a.ids, a.rule,
+                                     f"{a.reason[0].upper()}{a.reason[1:]}: reported per injection, outside the IV "
+                                     "initial/add-on hierarchy."), a.encounter, a.access, "injection",
+                            a.category or "", cat.rank))
+    return out
+
+
+def _merge(lines: list[LineInfo]) -> list[CodeLine]:
+    initial = [li for li in lines if li.role == "initial"]
+    rest = [li for li in lines if li.role != "initial"]
+    merged: dict[tuple[str, tuple[str, ...]], CodeLine] = {}
+    order: list[tuple[str, tuple[str, ...]]] = []
+    for li in initial + sorted(rest, key=lambda x: (x.line.code, x.line.modifiers)):
+        key = (li.line.code, tuple(li.line.modifiers))
+        if key not in merged:
+            merged[key] = CodeLine(li.line.code, li.line.units, list(li.line.modifiers), list(li.line.event_ids),
+                                   li.line.rule, li.line.rationale)
+            order.append(key)
+            continue
+        m = merged[key]
+        m.units += li.line.units
+        m.event_ids.extend(i for i in li.line.event_ids if i not in m.event_ids)
+        if li.line.rationale not in m.rationale:
+            m.rationale += " " + li.line.rationale
+        for r in li.line.rule.split(";"):
+            if r not in m.rule.split(";"):
+                m.rule += ";" + r
+    return [merged[k] for k in order]
+
+
+def code_events(events: list[AdminEvent], setting: str = "facility", place_of_service: str | None = None,
+                tables: CodingTables | None = None) -> CodingResult:
+    """Code resolved administration events into CPT and HCPCS lines with audit flags.
+
+    Parameters
+    ----------
+    events
+        Events from the temporal resolver; only ``status == "given"`` events are billed. Missing
+        ``access_id``/``encounter_id`` mean one access / one encounter; a missing ``duration_min`` is computed
+        from ``start``/``end``.
+    setting
+        ``facility`` (OPPS, UB-04) or ``professional`` (CMS-1500).
+    place_of_service
+        Two-digit POS; on a professional claim a facility POS (19/21/22/23) means no 963xx and no J-codes.
+    tables
+        Coding tables; default = the packaged ``resources/coding`` tables.
+
+    Returns
+    -------
+    CodingResult
+        CPT lines (initial first, then the others by code), HCPCS lines (by first event) and flags.
+    """
+    if setting not in SETTINGS:
+        raise ValueError(f"setting must be one of {SETTINGS}, got {setting!r}")
+    tables = tables or load_tables()
+    flags: list[Flag] = []
+    given = [e for e in events if e.status == "given"]
+    if setting == "professional" and place_of_service not in (None, ""):
+        pos = str(place_of_service).strip().zfill(2)
+        facility_pos = tables.pos_facility.get(pos)
+        if facility_pos:
+            return CodingResult(flags=[Flag(
+                "PROFESSIONAL_FACILITY_POS", "info",
+                f"Professional claim at facility place of service {pos}: the hospital reports the administration "
+                "codes and the drugs (rules 5, 43); the physician reports the E/M only.",
+                [e.event_id for e in given], "R5-professional-facility-pos")])
+        if facility_pos is None:
+            flags.append(Flag("PLACE_OF_SERVICE_UNKNOWN", "info",
+                              f"Place of service {pos} is not in the coder's table; treated as a non-facility setting.",
+                              [], "R6-professional-office"))
+
+    admins = [classify(g, tables) for g in group_events(given, tables)]
+    by_enc: dict[str, list[Admin]] = {}
+    for a in admins:
+        by_enc.setdefault(a.encounter, []).append(a)
+    lines: list[LineInfo] = []
+    services_all: list[Admin] = []
+    for enc in sorted(by_enc, key=lambda k: (_enc_start(by_enc[k]), k)):
+        enc_admins = by_enc[enc]
+        services = hydration_services(enc_admins, tables)
+        services_all.extend(services)
+        iv = [a for a in enc_admins if a.category in PUSHES + INFUSIONS] + services
+        by_acc: dict[str, list[Admin]] = {}
+        for a in iv:
+            by_acc.setdefault(a.access, []).append(a)
+        chosen: dict[str, tuple[Admin | None, str]] = {}
+        for acc, group in by_acc.items():
+            if setting == "facility":
+                chosen[acc] = (choose_initial_facility(group, tables), "")
+            else:
+                chosen[acc] = choose_initial_professional(group, tables)
+
+        def acc_key(acc: str) -> tuple[int, datetime, str]:
+            init = chosen[acc][0]
+            if init is None:
+                return 99, datetime.max, acc
+            return rank(init, tables), init.start or datetime.max, acc
+
+        state = EncounterState()
+        for acc in sorted(by_acc, key=acc_key):
+            init, how = chosen[acc]
+            if init is not None:
+                lines.extend(initial_lines(init, tables, how, setting))
+            lines.extend(code_access(by_acc[acc], init, setting, state, tables))
+        lines.extend(_per_injection_lines(enc_admins, tables))
+
+    mark_second_initials(lines, tables)
+    mark_im_sq_with_iv(lines, tables)
+    cpt = _merge(lines)
+    diluents = {i for a in admins for i in a.diluent_ids}
+    hcpcs, hflags = hcpcs_lines([e for e in given if e.event_id not in diluents], tables)
+    for a in admins + services_all:
+        flags.extend(a.flags)
+    reported = {i for li in cpt if li.code in ("96360", "96361") for i in li.event_ids}
+    flags.extend(hydration_flags(services_all, reported))
+    flags.extend(hflags)
+    flags.extend(audit_claim(cpt, hcpcs, events, setting, tables))
+    return CodingResult(cpt=cpt, hcpcs=hcpcs, flags=_dedupe(flags))
+
+
+def _dedupe(flags: list[Flag]) -> list[Flag]:
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    out = []
+    for f in flags:
+        key = (f.code, tuple(f.event_ids))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,690 @@
+"""Event assembler: drug mentions + attributes + ConText status + sections -> ``AdminEvent`` list.
+
+Steps (per note):
+1. collapse parenthetical duplicates ("cefTRIAXone (ROCEPHIN)") into one mention;
+2. link each attribute to the nearest plausible drug in the same entry (attributes follow their drug;
+   a dose/volume right before a drug belongs to it; leading times/cues go to the first drug);
+3. status from ConText modifiers (domain rules), then the section default, then "given";
+4. diluents of admixtures are folded into their drug; bag components share ``infusate_id``;
+5. re-mentions ("NS bolus complete", "reglan ... pushed by RN") update the earlier event instead of
+   creating a new one; drug-less "infusion complete" entries close the most recent open infusion;
+6. drugs with no administration evidence (bare mentions, lab values like "K+ 4.6") are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
+from infucode.pipeline.extract.attributes import (
+    SPAN_LABEL,
+    Attr,
+    dose_of,
+    duration_min_of,
+    entry_cue_role,
+    find_attributes,
+    rate_ml_hr_of,
+    time_role,
+    volume_ml_of,
+)
+from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon
+
+_ROUTE_RANK = {"IV_PUSH": 3, "IV_INFUSION": 3, "IV": 1}
+_STATUS_OF = {
+    "GIVEN": "given", "NOT_GIVEN": "not_given", "PLANNED": "planned", "ORDERED": "ordered",
+    "HISTORICAL": "historical", "UNCERTAIN": "uncertain",
+}
+_SEPARATE_CLAUSE = re.compile(r"[;|\n\t]|\.\s|\bthen\b", re.I)
+_END_WORDS = re.compile(
+    r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b", re.I
+)
+_CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
+_PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
+_PAREN_CLOSE = re.compile(r"^\s*[)\]]")
+
+
+@dataclass(slots=True)
+class Cue:
+    """A ConText status cue that reached a drug mention."""
+
+    category: str
+    start: int
+    end: int
+    text: str
+    strong: bool = False
+
+
+@dataclass(slots=True)
+class Mention:
+    """One drug mention being assembled into an event."""
+
+    start: int
+    end: int
+    text: str
+    entry: LexEntry
+    rule: str
+    entry_index: int
+    sentence: int
+    cues: list[Cue] = field(default_factory=list)
+    section: str | None = None
+    attrs: list[Attr] = field(default_factory=list)
+    alias_spans: list[tuple[int, int]] = field(default_factory=list)
+    infusate: int | None = None
+    drop: bool = False
+    diluent_of: Mention | None = None
+    window_end: int = 0
+    sent_start: int = 0
+    sent_end: int = 0
+    event: AdminEvent | None = None
+
+    @property
+    def drug(self) -> str:
+        """Normalized generic name."""
+        return self.entry.drug
+
+    def has(self, *labels: str) -> bool:
+        """True when an attribute with one of ``labels`` is linked."""
+        return any(a.label in labels for a in self.attrs)
+
+
+def assemble(
+    text: str,
+    entries: list[tuple[int, int]],
+    sentence_starts: list[int],
+    drug_spans: list[tuple[int, int, str, str]],
+    cues: dict[tuple[int, int], list[Cue]],
+    sections: list[tuple[int, int, str]],
+    section_effects: dict[str, str],
+) -> list[AdminEvent]:
+    """Build the events of one note.
+
+    Parameters
+    ----------
+    text
+        The note text.
+    entries
+        ``(start, end)`` character spans of entries (see ``segmenter``).
+    sentence_starts
+        Sorted character offsets where sentences start.
+    drug_spans
+        ``(start, end, lexicon_key, rule)`` for each drug mention, in text order.
+    cues
+        ConText cues per drug span ``(start, end)``.
+    sections
+        ``(start, end, category)`` character extents of detected sections.
+    section_effects
+        Section category -> default status (or ``"drop"``).
+    """
+    lex = load_lexicon()
+    misc = compiled_misc()
+    entry_of = _index_lookup([s for s, _ in entries])
+    sent_of = _index_lookup(sentence_starts)
+
+    mentions: list[Mention] = []
+    for s, e, key, rule in drug_spans:
+        le = lex.get(key)
+        if le is None:
+            continue
+        m = Mention(s, e, text[s:e], le, rule, entry_of(s), sent_of(s), list(cues.get((s, e), [])))
+        for a, b, cat in sections:
+            if a <= s < b:
+                m.section = cat
+        mentions.append(m)
+    mentions = _collapse_aliases(text, mentions)
+    for i, m in enumerate(mentions):
+        ee = entries[m.entry_index][1] if m.entry_index < len(entries) else len(text)
+        nx = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
+        m.window_end = min(ee, nx)
+        si = sent_of(m.start)
+        m.sent_start = sentence_starts[si] if si < len(sentence_starts) else m.start
+        m.sent_end = min(ee, sentence_starts[si + 1] if si + 1 < len(sentence_starts) else len(text))
+
+    excl = [(m.start, m.end) for m in mentions] + [sp for m in mentions for sp in m.alias_spans]
+    attrs = find_attributes(text, exclude=excl)
+    leading: dict[int, Attr] = {}
+    for ei, (es, ee) in enumerate(entries):
+        lm = misc["entry_time"].match(text, es, ee)
+        if lm:
+            la = Attr(lm.start("hm"), lm.end("hm"), "time", "time.entry_leading", None, {"hm": lm.group("hm")},
+                      lm.group("hm"))
+        else:
+            la = next((a for a in attrs if a.label == "time" and es <= a.start < ee), None)
+            if la is None or text[es:la.start].strip(" \t>*•-[(") or la.value == "range":
+                continue
+        leading[ei] = la
+    lead_spans = [(a.start, a.end) for a in leading.values()]
+    attrs = [a for a in attrs if not (a.label == "time" and (a.start, a.end) not in lead_spans
+                                      and any(a.start < e and s < a.end for s, e in lead_spans))]
+    attrs = [a for a in attrs if (a.start, a.end) not in lead_spans or a.label != "time"]
+    _link(text, entries, mentions, attrs, entry_of, sent_of, set())
+    _share_coordinated(text, mentions)
+    _diluents_and_mixtures(text, mentions, misc)
+
+    events: list[AdminEvent] = []
+    by_drug: dict[str, list[AdminEvent]] = {}
+    ev_entry: dict[int, int] = {}
+    for m in mentions:
+        if m.drop or m.diluent_of is not None:
+            continue
+        status, cue = _status(m, mentions, section_effects)
+        if status is None:
+            continue
+        if not _has_evidence(text, m, misc):
+            continue
+        ev = _to_event(text, m, status, cue, entries, leading)
+        prev = _find_previous(ev, m, by_drug, text, misc)
+        if prev is not None:
+            _merge_into(prev, ev, bool(misc["ongoing_cues"].search(text[m.start:m.window_end])))
+            continue
+        events.append(ev)
+        ev_entry[id(ev)] = m.entry_index
+        by_drug.setdefault(ev.drug, []).append(ev)
+        m.event = ev
+
+    _close_anaphora(text, entries, sentence_starts, mentions, events, ev_entry, leading, misc)
+    _inherit_times(mentions)
+    events = _drop_superseded(events)
+    for ev in events:
+        _fix_pause_roles(ev)
+    # infusate ids and event ids in text order
+    events.sort(key=lambda e: e.mention_start)
+    infusates: dict[int, str] = {}
+    for m in mentions:
+        if m.event is not None and m.infusate is not None:
+            members = [x for x in mentions if x.infusate == m.infusate and x.event is not None]
+            if len(members) > 1:
+                m.event.infusate_id = infusates.setdefault(m.infusate, f"i{len(infusates) + 1}")
+    for i, ev in enumerate(events, 1):
+        ev.event_id = f"e{i}"
+    return events
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+
+
+def _index_lookup(starts: list[int]) -> Any:
+    import bisect
+
+    def find(pos: int) -> int:
+        return max(0, bisect.bisect_right(starts, pos) - 1)
+
+    return find
+
+
+def _collapse_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"cefTRIAXone (ROCEPHIN)" / "Ocrevus (ocrelizumab)": one mention; the alias span is kept as evidence."""
+    out: list[Mention] = []
+    for m in mentions:
+        if out:
+            p = out[-1]
+            gap = text[p.end:m.start]
+            same = p.drug == m.drug or p.drug.split("/")[0] == m.drug or m.drug.split("/")[0] == p.drug
+            if same and p.entry_index == m.entry_index and _PAREN_GAP.match(gap) and (
+                    "(" in gap or "[" in gap or "/" in gap or "-" in gap or not gap.strip()):
+                p.alias_spans.append((m.start, m.end))
+                close = _PAREN_CLOSE.match(text, m.end)
+                if close:
+                    p.alias_spans.append((m.end, close.end()))
+                p.cues.extend(m.cues)
+                continue
+        out.append(m)
+    return out
+
+
+def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], attrs: list[Attr],
+          entry_of: Any, sent_of: Any, leading_ids: set[int]) -> None:
+    """Attach each attribute to one drug mention (see module docstring)."""
+    by_entry: dict[int, list[Mention]] = {}
+    for m in mentions:
+        by_entry.setdefault(m.entry_index, []).append(m)
+    for a in attrs:
+        if id(a) in leading_ids:
+            continue  # entry timestamps are handled per event
+        ei = entry_of(a.start)
+        ms = by_entry.get(ei, [])
+        if not ms:
+            continue
+        prev = next((m for m in reversed(ms) if m.end <= a.start), None)
+        nxt = next((m for m in ms if m.start >= a.end), None)
+        target: Mention | None = None
+        if a.label == "purpose" and a.value == "flush":
+            after = [m for m in ms if m.start >= a.end and sent_of(m.start) == sent_of(a.start)
+                     and (m.entry.is_fluid or m.drug == "heparin")]
+            for m in after or [x for x in [_nearest_fluid(a, ms, sent_of)] if x is not None]:
+                m.attrs.append(a)
+            continue
+        if a.label == "purpose" and a.value in ("kvo", "hydration", "carrier"):
+            target = _nearest_fluid(a, ms, sent_of)
+            if target is not None:
+                target.attrs.append(a)
+            continue
+        if a.label == "waste":
+            cands = [m for m in ms if m.end <= a.start and not m.entry.is_fluid] or ([prev] if prev else [])
+            if cands:
+                cands[-1].attrs.append(a)
+            continue
+        if nxt is not None and a.label in ("dose", "volume") and _forward_gap(text[a.end:nxt.start]):
+            target = nxt
+        elif prev is not None:
+            same_sentence = sent_of(prev.start) == sent_of(a.start)
+            between = text[prev.end:a.start]
+            if a.label in ("dose", "volume", "concentration", "rate", "route") and not same_sentence:
+                target = nxt if (nxt is not None and sent_of(nxt.start) == sent_of(a.start)) else None
+                if target is None and ("|" in between or "\t" in between):
+                    target = prev  # flowsheet/MAR row: one drug per row, cells after it
+            elif a.label == "time" and not same_sentence and not any(
+                    sent_of(x.start) == sent_of(a.start) for x in ms) and time_role(
+                    text, a, entries[ei][0]) == "at":
+                target = None  # "Pt to CT at 1140." is not about the drug of an earlier sentence
+            else:
+                target = prev
+            if (target is prev and nxt is not None and a.label in ("time", "route", "line_cue", "site")
+                    and _SEPARATE_CLAUSE.search(between) and not _SEPARATE_CLAUSE.search(text[a.end:nxt.start])
+                    and sent_of(nxt.start) == sent_of(a.start) and not any(x.label == a.label for x in nxt.attrs)):
+                target = nxt  # "...; at 1410 zofran 4 mg": a cue opening the next clause
+        elif nxt is not None and (sent_of(nxt.start) == sent_of(a.start) or a.label == "time"):
+            target = nxt
+        if target is not None:
+            target.attrs.append(a)
+
+
+def _share_coordinated(text: str, mentions: list[Mention]) -> None:
+    """"reglan/benadryl/toradol pushed by RN": members of a bare list share the list's route and times."""
+    i = 0
+    while i < len(mentions):
+        j = i
+        while (j + 1 < len(mentions) and mentions[j + 1].entry_index == mentions[i].entry_index
+               and re.fullmatch(r"\s*(?:/|,|and|&|\+|or)\s*", text[mentions[j].end:mentions[j + 1].start], re.I)):
+            j += 1
+        if j > i:
+            last = mentions[j]
+            for m in mentions[i:j]:
+                have = {a.label for a in m.attrs}
+                m.attrs.extend(a for a in last.attrs if a.label in ("route", "time", "site", "line_cue")
+                               and a.label not in have)
+        i = j + 1
+
+
+def _forward_gap(gap: str) -> bool:
+    """A dose/volume right before a drug ("1 L NS", "4MG ZOFRAN", "20 mL of NS") belongs to it."""
+    return bool(re.fullmatch(r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", gap,
+                             re.I))
+
+
+def _nearest_fluid(a: Attr, ms: list[Mention], sent_of: Any) -> Mention | None:
+    fl = [m for m in ms if m.entry.is_fluid or m.drug in ("heparin",)]
+    same = [m for m in fl if sent_of(m.start) == sent_of(a.start)]
+    pool = same or []
+    if not pool:
+        return None
+    return min(pool, key=lambda m: min(abs(m.start - a.end), abs(a.start - m.end)))
+
+
+def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, Any]) -> None:
+    """Fold admixture diluents into their drug; mark bag components with a shared infusate number."""
+    n_inf = 0
+    for i, fl in enumerate(mentions):
+        if not fl.entry.is_fluid or i == 0:
+            continue
+        host = mentions[i - 1]
+        if host.entry_index != fl.entry_index or host.diluent_of is not None:
+            continue
+        gap_start = max([host.end] + [a.end for a in host.attrs if a.start >= host.end and a.end <= fl.start])
+        gap_end = min([fl.start] + [a.start for a in fl.attrs if gap_start <= a.start < fl.start])
+        gap = text[gap_start:gap_end]
+        vol = next((volume_ml_of(a) for a in fl.attrs if a.label == "volume"), None)
+        conc_host = next((a for a in host.attrs if a.label == "concentration" and volume_ml_of(a)), None)
+        if misc["diluent_connectors"].match(gap) or (conc_host is not None and not gap.strip()):
+            if host.entry.is_fluid:
+                continue
+            if host.drug in misc["fluid_additives"] and (vol or 0) >= misc["mixture_min_ml"]:
+                n_inf += 1
+                host.infusate = fl.infusate = n_inf
+                continue
+            fl.diluent_of = host
+            moved = [a for a in fl.attrs if a.label not in ("dose",)]
+            host_labels = {a.label for a in host.attrs}
+            for a in moved:
+                if a.label == "volume" and "concentration" in host_labels:
+                    continue
+                if a.label in host_labels and a.label not in ("time", "line_cue", "purpose"):
+                    continue
+                host.attrs.append(a)
+            host.alias_spans.append((fl.start, fl.end))
+        elif host.entry.is_fluid and misc["mixture_connectors"].match(gap) is None:
+            continue
+    # "D5 1/2NS with 20 mEq KCl": fluid followed by additive
+    for i, fl in enumerate(mentions[:-1]):
+        nxt = mentions[i + 1]
+        if not fl.entry.is_fluid or nxt.entry.is_fluid or fl.entry_index != nxt.entry_index:
+            continue
+        gap_start = max([fl.end] + [a.end for a in fl.attrs if a.start >= fl.end and a.end <= nxt.start])
+        gap = text[gap_start:nxt.start]
+        gap = re.sub(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)\s*(?:of\s+)?", "", gap, flags=re.I)
+        if re.fullmatch(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", gap, re.I):
+            n_inf += 1
+            fl.infusate = nxt.infusate = 1000 + n_inf
+
+
+def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tuple[str | None, str | None]:
+    """Final status of a mention (None = no event) and the cue text that set it."""
+    cues = [c for c in m.cues if not _blocked(c, m, mentions)]
+    cats = {c.category for c in cues}
+    if "ALLERGY" in cats:
+        return None, next(c.text for c in cues if c.category == "ALLERGY")
+    eff = effects.get(m.section or "", None)
+    if eff == "drop":
+        return None, m.section
+
+    def first(cat: str, strong: bool | None = None) -> Cue | None:
+        cs = [c for c in cues if c.category == cat and (strong is None or c.strong == strong)]
+        return min(cs, key=lambda c: abs(c.start - m.start)) if cs else None
+
+    order: list[tuple[str, bool | None]] = [
+        ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
+        ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
+    ]
+    for cat, strong in order:
+        c = first(cat, strong)
+        if c is not None:
+            return _STATUS_OF[cat], c.text
+    if eff:
+        return eff, f"section:{m.section}"
+    return "given", None
+
+
+def _blocked(c: Cue, m: Mention, mentions: list[Mention]) -> bool:
+    """A non-'given' cue does not cross another separately dosed drug on its way to ``m``."""
+    if c.category in ("GIVEN", "HISTORICAL", "ALLERGY"):
+        return False
+    lo, hi = (c.end, m.start) if c.end <= m.start else (m.end, c.start)
+    return any(lo <= o.start and o.end <= hi and o is not m and o.diluent_of is None and m.diluent_of is not o
+               and (o.infusate is None or o.infusate != m.infusate)
+               and o.has("dose", "volume", "route", "concentration") for o in mentions)
+
+
+def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
+    """Administration evidence: an amount/route/rate/time/duration, a status cue or a list section."""
+    strong_attr = m.has("dose", "volume", "rate", "concentration", "duration", "purpose") or any(
+        a.label == "route" and (0 <= a.start - m.end <= 3 or 0 <= m.start - a.end <= 3) for a in m.attrs)
+    if not strong_attr and misc["lab_value_after"].match(text, m.end):
+        return False  # "K+ 4.6", "Mg 1.8": a lab value
+    if strong_attr or m.has("time"):
+        return True
+    if m.section in ("home_meds", "discharge_meds", "plan", "orders", "pmh"):
+        return True
+    return any(abs(c.start - m.start) < 60 for c in m.cues)
+
+
+def _route(m: Mention) -> tuple[str | None, Attr | None]:
+    routes = [a for a in m.attrs if a.label == "route"]
+    best: tuple[int, str, Attr] | None = None
+    for a in routes:
+        code = a.value
+        if code == "BOLUS":
+            code = "IV_INFUSION" if m.entry.is_fluid else "IV_PUSH"
+        rank = _ROUTE_RANK.get(code, 2)
+        if best is None or rank > best[0]:
+            best = (rank, code, a)
+    if best is None:
+        if m.entry.is_fluid and (m.has("rate") or m.has("duration")):
+            return "IV_INFUSION", None
+        return None, None
+    code = best[1]
+    if code == "IV" and (m.has("rate") or m.has("duration")):
+        code = "IV_INFUSION"
+    return code, best[2]
+
+
+def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list[tuple[int, int]],
+              leading: dict[int, Attr]) -> AdminEvent:
+    ev = AdminEvent(event_id="", drug=m.drug, drug_text=m.text, rxcui=m.entry.rxcui, status=status)
+    ev.status_cue = cue
+    ev.entry_index = m.entry_index
+    ev.mention_start = m.start
+    ev.confidence = 0.7 if m.rule == "fuzzy" else 1.0
+    ev.spans.append(Span(m.start, m.end, "DRUG", m.rule))
+    for s, e in m.alias_spans:
+        ev.spans.append(Span(s, e, "DRUG", "alias"))
+    dose: tuple[float, str] | None = None
+    vol: float | None = None
+    for a in m.attrs:
+        if a.label == "dose" and dose is None:
+            dose = dose_of(a)
+        elif a.label == "concentration":
+            d = dose_of(a)
+            v = volume_ml_of(a)
+            if d is not None and dose is None and v is not None:
+                dose = d
+            if v is not None and vol is None:
+                vol = v
+            ev.concentration = ev.concentration or a.text
+        elif a.label == "volume" and vol is None:
+            vol = volume_ml_of(a)
+        elif a.label == "rate" and ev.rate_ml_hr is None:
+            ev.rate_ml_hr = rate_ml_hr_of(a)
+        elif a.label == "site" and ev.site is None:
+            ev.site = a.text
+        elif a.label == "device" and ev.device is None:
+            ev.device = a.text
+        elif a.label == "line_cue" and ev.line_cue is None:
+            ev.line_cue = a.value
+        elif a.label == "purpose" and ev.purpose is None:
+            ev.purpose = a.value
+        elif a.label == "duration" and ev.documented_duration_min is None:
+            ev.documented_duration_min = duration_min_of(a)
+        elif a.label == "waste":
+            ev.waste = ev.waste or Waste()
+            if a.value == "sdv":
+                ev.waste.single_dose_vial = True
+            elif a.value == 0:
+                ev.waste.discarded = ev.waste.discarded or Dose(0.0, "mg")
+            else:
+                d = dose_of(a)
+                if d:
+                    ev.waste.discarded = Dose(d[0], d[1])
+        elif a.label == "time":
+            es = entries[m.entry_index][0] if m.entry_index < len(entries) else 0
+            ev.time_mentions.append(TimeMention(a.start, a.end, time_role(text, a, es), a.text))
+        if a.label != "route":
+            ev.spans.append(Span(a.start, a.end, SPAN_LABEL[a.label], a.rule))
+    if m.entry.is_fluid:
+        if vol is None and dose is not None and dose[1] in ("mL", "L"):
+            vol = dose[0] * (1000.0 if dose[1] == "L" else 1.0)
+        if vol is not None:
+            dose = (vol, "mL")
+        elif dose is not None and dose[1] not in ("mL", "L"):
+            dose = None
+    elif dose is not None and dose[1] == "L":
+        vol = vol or dose[0] * 1000.0
+    if dose is not None:
+        ev.dose = Dose(float(dose[0]), dose[1])
+    ev.volume_ml = vol
+    route, ra = _route(m)
+    if route is None and m.entry.is_fluid and status == "given" and (vol or 0) >= 100:
+        route = "IV_INFUSION"  # a bag hung / started
+    if route is None and not m.entry.is_fluid and status == "given" and (vol or 0) >= 50 and m.entry.kind not in (
+            "home_med",):
+        route = "IV_INFUSION"  # a drug mixed in a bag is infused
+    if route is None and ev.purpose == "flush":
+        route = "IV"
+    if ev.purpose is None and m.entry.chemo and route not in ("PO", "TOPICAL", "INHALED"):
+        ev.purpose = "chemotherapy"
+    ev.route = route
+    if ra is not None:
+        ev.route_text = ra.text
+        ev.spans.append(Span(ra.start, ra.end, "ROUTE", ra.rule))
+    if (m.entry_index in leading and not any(t.role in ("start", "at", "range") for t in ev.time_mentions)
+            and leading[m.entry_index].text not in {t.text for t in ev.time_mentions}):
+        a = leading[m.entry_index]
+        s_lo = max(a.end, m.sent_start)
+        clause = text[s_lo:m.sent_end]
+        rel = m.start - s_lo
+        cuts = [x.end() for x in _CLAUSE_CUT.finditer(clause) if x.end() <= rel]
+        nxt = next((x.start() for x in _CLAUSE_CUT.finditer(clause) if x.start() >= rel + len(m.text)), len(clause))
+        role = entry_cue_role(clause[(cuts[-1] if cuts else 0):nxt]) or "at"
+        if role in ("pause", "resume", "infiltrated") and status != "given":
+            role = "at"
+        ev.time_mentions.insert(0, TimeMention(a.start, a.end, role, a.text))
+        ev.spans.append(Span(a.start, a.end, "TIME", "time.entry_leading"))
+    if ev.dose is None:
+        ev.confidence *= 0.9
+    ev.spans.sort(key=lambda s: (s.start, s.end))
+    return ev
+
+
+def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEvent]], text: str,
+                   misc: dict[str, Any]) -> AdminEvent | None:
+    """An earlier event this mention only updates (end time, confirmation), or None for a new event."""
+    prevs = by_drug.get(ev.drug)
+    if not prevs:
+        return None
+    prev = prevs[-1]
+    if prev.status == "historical" or ev.status in ("historical", "not_given"):
+        return None
+    window = text[m.start:m.window_end]
+    if (misc["ongoing_cues"].search(window) and not misc["repeat_cues"].search(window)
+            and not _END_WORDS.search(window)):
+        return prev
+    if prev.entry_index == ev.entry_index and ev.dose is not None:
+        return None
+    if misc["repeat_cues"].search(text[max(0, m.start - 30):m.end + 40]):
+        if ev.dose is None and prev.dose is not None:
+            ev.dose = Dose(prev.dose.value, prev.dose.unit)
+            ev.volume_ml = ev.volume_ml or prev.volume_ml
+        return None
+    ends = any(t.role == "end" for t in ev.time_mentions) or bool(_END_WORDS.search(window))
+    if ends and (ev.dose is None or prev.dose is None or _same_dose(ev.dose, prev.dose)):
+        return prev
+    if ev.dose is None and ev.volume_ml is None:
+        return prev
+    if (not prev.time_mentions and prev.status == ev.status
+            and (prev.dose is None or ev.dose is None or _same_dose(prev.dose, ev.dose))):
+        return prev  # a title/summary mention first, the documented administration later
+    return None
+
+
+def _same_dose(a: Dose, b: Dose) -> bool:
+    return abs(a.value - b.value) < 1e-9 and a.unit == b.unit
+
+
+def _merge_into(prev: AdminEvent, ev: AdminEvent, ongoing: bool = False) -> None:
+    """Fold a re-mention into the earlier event (``ongoing``: "still infusing" adds no start time)."""
+    seen = {(t.start, t.end) for t in prev.time_mentions}
+    has_start = any(t.role in ("start", "at", "range") for t in prev.time_mentions)
+    for t in ev.time_mentions:
+        if ongoing and t.role in ("at", "start"):
+            continue
+        if t.role == "at" and has_start and prev.route == "IV_INFUSION":
+            continue
+        if (t.start, t.end) not in seen:
+            prev.time_mentions.append(t)
+    if ev.status == "given" and prev.status in ("planned", "ordered", "uncertain"):
+        prev.status, prev.status_cue = "given", ev.status_cue
+    if ev.route and (prev.route is None or _ROUTE_RANK.get(ev.route, 2) > _ROUTE_RANK.get(prev.route, 2)):
+        prev.route, prev.route_text = ev.route, ev.route_text
+    for attr in ("dose", "volume_ml", "concentration", "site", "device", "line_cue", "rate_ml_hr",
+                 "documented_duration_min", "purpose"):
+        if getattr(prev, attr) is None and getattr(ev, attr) is not None:
+            setattr(prev, attr, getattr(ev, attr))
+    prev.spans.extend(ev.spans)
+    prev.spans.sort(key=lambda s: (s.start, s.end))
+
+
+def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
+                    mentions: list[Mention], events: list[AdminEvent], ev_entry: dict[int, int],
+                    leading: dict[int, Attr], misc: dict[str, Any]) -> None:
+    """Drug-less sentences about "the" infusion.
+
+    "0010 BOLUS INFUSED" / "Infusion complete." end the latest open infusion; "1310 10 mL/hr" (a rate-only
+    titration entry) starts the latest infusion that has no start time yet.
+    """
+    mention_pos = [m.start for m in mentions]
+    bounds = sorted(set(sentence_starts + [s for s, _ in entries] + [e for _, e in entries] + [len(text)]))
+    entry_starts = [s for s, _ in entries]
+    import bisect
+
+    for k, s in enumerate(bounds[:-1]):
+        e = bounds[k + 1]
+        seg = text[s:e]
+        if not seg.strip() or any(s <= p < e for p in mention_pos):
+            continue
+        ei = max(0, bisect.bisect_right(entry_starts, s) - 1)
+        if ei >= len(entries) or not (entries[ei][0] <= s < entries[ei][1]):
+            continue
+        first_sentence = not text[entries[ei][0]:s].strip() or (
+            ei in leading and not text[leading[ei].end:s].strip(" \t:-"))
+        times = [a for a in find_attributes(text, s, e) if a.label == "time"]
+        t = times[0] if times else (leading.get(ei) if first_sentence or ei in leading and not any(
+            entries[ei][0] <= p < entries[ei][1] for p in mention_pos) else None)
+        if t is None:
+            continue
+        before = [ev for ev in events if ev.mention_start < s and ev.status == "given"]
+        if misc["rate_only_entry"].match(seg.strip()) or misc["rate_only_entry"].match(text[entries[ei][0]:e].strip()):
+            cand = [ev for ev in before if ev.route == "IV_INFUSION" and not any(
+                x.role in ("start", "at", "range") for x in ev.time_mentions)]
+            if cand:
+                cand[-1].time_mentions.append(TimeMention(t.start, t.end, "start", t.text))
+                cand[-1].spans.append(Span(t.start, t.end, "TIME", "time.titration_start"))
+            continue
+        if not _END_WORDS.search(seg) or misc["post_infusion_exclude"].search(seg):
+            continue
+        if not (misc["anaphora_infusion"].search(seg) or re.match(
+                r"[\s\d:apm.-]*(?:complete|completed|finished|infused|stopped)\b", seg, re.I)):
+            continue
+        open_inf = [ev for ev in before if ev.route in ("IV_INFUSION", None, "IV")
+                    and not any(x.role in ("end", "range") for x in ev.time_mentions)
+                    and (ev.route == "IV_INFUSION" or ev.volume_ml)]
+        if not open_inf:
+            continue
+        target = open_inf[-1]
+        target.time_mentions.append(TimeMention(t.start, t.end, "end", t.text))
+        target.spans.append(Span(t.start, t.end, "TIME", "time.anaphora_end"))
+
+
+def _inherit_times(mentions: list[Mention]) -> None:
+    """Drugs of one sentence with no time of their own take the time of the nearest sibling that has one
+    ("Vanc 1.5 g IV and pip-tazo 4.5 g IV started 0940")."""
+    by_sent: dict[tuple[int, int], list[Mention]] = {}
+    for m in mentions:
+        if m.event is not None:
+            by_sent.setdefault((m.entry_index, m.sentence), []).append(m)
+    for group in by_sent.values():
+        timed = [m for m in group if m.event is not None and m.event.time_mentions]
+        if not timed:
+            continue
+        for m in group:
+            ev = m.event
+            if ev is None or ev.time_mentions:
+                continue
+            pool = [x for x in timed if x.entry.is_fluid == m.entry.is_fluid
+                    and x.event.status == ev.status]  # type: ignore[union-attr]
+            if not pool:
+                continue
+            src = min(pool, key=lambda x: abs(x.start - m.start))
+            for t in src.event.time_mentions:  # type: ignore[union-attr]
+                if t.role in ("start", "at"):
+                    ev.time_mentions.append(TimeMention(t.start, t.end, t.role, t.text))
+                    ev.spans.append(Span(t.start, t.end, "TIME", "time.inherited"))
+
+
+def _drop_superseded(events: list[AdminEvent]) -> list[AdminEvent]:
+    """An order/plan for a drug that the note documents as given is not a separate event."""
+    given = {e.drug for e in events if e.status == "given"}
+    return [e for e in events if not (e.status in ("ordered", "planned") and e.drug in given
+                                      and not e.time_mentions)]
+
+
+def _fix_pause_roles(ev: AdminEvent) -> None:
+    """An end followed by a later (re)start is a pause/resume pair."""
+    tms = sorted(ev.time_mentions, key=lambda t: t.start)
+    for i, t in enumerate(tms):
+        if t.role == "end" and any(x.role in ("start", "resume") for x in tms[i + 1:]):
+            t.role = "pause"
+            for x in tms[i + 1:]:
+                if x.role in ("start", "resume"):
+                    x.role = "resume"
+                    break
+    ev.time_mentions = tms

@@ -1,0 +1,201 @@
+"""Attribute finder: doses, volumes, rates, concentrations, routes, sites, devices, times, durations, line cues,
+purposes and waste, by the regular expressions of ``resources/patterns/attributes.v1.json``.
+
+Pure Python over the note text (character offsets); no spaCy here so the rules are easy to test alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from infucode.pipeline.extract.resources import compiled_misc, compiled_rules
+
+#: Labels whose matches compete with each other (longest wins) before linking.
+_FAMILIES: dict[str, str] = {
+    "dose": "amount", "volume": "amount", "concentration": "amount", "rate": "amount", "waste": "waste",
+    "time": "time", "duration": "duration", "route": "route", "site": "site", "device": "device",
+    "line_cue": "line_cue", "purpose": "purpose",
+}
+#: Span label (schema.SPAN_LABELS) for each attribute label.
+SPAN_LABEL: dict[str, str] = {
+    "dose": "DOSE", "volume": "VOLUME", "concentration": "CONCENTRATION", "rate": "RATE", "route": "ROUTE",
+    "site": "SITE", "device": "SITE", "time": "TIME", "duration": "DURATION", "line_cue": "LINE_CUE",
+    "purpose": "PURPOSE", "waste": "WASTE",
+}
+
+
+@dataclass(slots=True)
+class Attr:
+    """One attribute match."""
+
+    start: int
+    end: int
+    label: str
+    rule: str
+    value: Any = None
+    groups: dict[str, str | None] = field(default_factory=dict)
+    text: str = ""
+
+
+def parse_number(s: str | None) -> float | None:
+    """Parse "1,000" / ".5" / "12.5" into a float (None for junk)."""
+    if not s:
+        return None
+    try:
+        return float(s.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def norm_unit(u: str | None) -> str | None:
+    """Map a written unit ("gm", "cc", "mEq") to a contract unit."""
+    if not u:
+        return None
+    return compiled_misc()["unit_map"].get(u.lower().replace(" ", ""))
+
+
+def find_attributes(text: str, start: int = 0, end: int | None = None,
+                    exclude: list[tuple[int, int]] | None = None) -> list[Attr]:
+    """Find every attribute in ``text[start:end]``.
+
+    Overlapping matches of one family keep the longest (ties: first rule). Matches overlapping an
+    ``exclude`` span (drug mentions) are dropped.
+    """
+    end = len(text) if end is None else end
+    found: list[Attr] = []
+    for label, rules in compiled_rules().items():
+        for rule in rules:
+            for m in rule.regex.finditer(text, start, end):
+                if m.end() <= m.start():
+                    continue
+                found.append(Attr(m.start(), m.end(), label, rule.id, rule.value,
+                                  {k: v for k, v in m.groupdict().items()}, m.group(0)))
+    if exclude:
+        found = [a for a in found if not any(a.start < e and s < a.end for s, e in exclude)]
+    kept: list[Attr] = []
+    by_family: dict[str, list[Attr]] = {}
+    order = {lab: i for i, lab in enumerate(compiled_rules())}
+    for a in sorted(found, key=lambda a: (-(a.end - a.start), order[a.label], a.start)):
+        fam = by_family.setdefault(_FAMILIES[a.label], [])
+        if any(a.start < b.end and b.start < a.end for b in fam):
+            continue
+        fam.append(a)
+        kept.append(a)
+    # a time must not sit inside an amount ("1000 mL") and a dose not inside a waste phrase
+    amounts = by_family.get("amount", []) + by_family.get("waste", [])
+    kept = [a for a in kept if not (a.label in ("time", "duration") and
+                                    any(a.start < b.end and b.start < a.end for b in amounts))]
+    kept = _resolve_gauges(text, kept, exclude or [])
+    waste = by_family.get("waste", [])
+    kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
+                                    any(a.start >= w.start and a.end <= w.end for w in waste))]
+    return sorted(kept, key=lambda a: (a.start, a.end))
+
+
+def _resolve_gauges(text: str, attrs: list[Attr], drugs: list[tuple[int, int]]) -> list[Attr]:
+    """"20g" right after a drug name is a dose; near IV-access words a catheter gauge; else a dose."""
+    gauge_ctx = compiled_misc()["gauge_context"]
+    drop: set[int] = set()
+    for i, a in enumerate(attrs):
+        if a.rule != "device.gauge_piv":
+            continue
+        doses = [j for j, b in enumerate(attrs) if b.label == "dose" and b.start < a.end and a.start < b.end]
+        if not doses:
+            continue
+        ctx = text[max(0, a.start - 14):a.start] + " " + text[a.end:a.end + 18]
+        after_drug = any(0 <= a.start - e <= 3 for _, e in drugs)
+        is_gauge = not after_drug and (a.end > attrs[doses[0]].end or text[a.start - 1:a.start] == "#" or bool(gauge_ctx.search(ctx)))
+        drop.update(doses if is_gauge else [i])
+    return [a for i, a in enumerate(attrs) if i not in drop]
+
+
+def dose_of(a: Attr) -> tuple[float, str] | None:
+    """``(value, unit)`` of a dose / volume / concentration-numerator match."""
+    v = parse_number(a.groups.get("num"))
+    u = norm_unit(a.groups.get("unit"))
+    if a.label == "volume" and a.rule == "volume.word_liter":
+        return 1000.0, "mL"
+    if v is None or u is None:
+        return None
+    return v, u
+
+
+def volume_ml_of(a: Attr) -> float | None:
+    """Volume in mL of a volume match, or of a concentration's denominator ("2 g/50 mL")."""
+    if a.label == "volume":
+        d = dose_of(a)
+        if d is None:
+            return None
+        return d[0] * 1000.0 if d[1] == "L" else d[0] if d[1] == "mL" else None
+    if a.label == "concentration" and a.groups.get("num2"):
+        v = parse_number(a.groups.get("num2"))
+        u = norm_unit(a.groups.get("unit2"))
+        if v is None or u is None:
+            return None
+        return v * 1000.0 if u == "L" else v
+    return None
+
+
+def rate_ml_hr_of(a: Attr) -> float | None:
+    """mL/hr of a ``rate.ml_hr`` match."""
+    if a.rule != "rate.ml_hr":
+        return None
+    return parse_number(a.groups.get("num"))
+
+
+def duration_min_of(a: Attr) -> float | None:
+    """Minutes of a duration match ("over 30 min" -> 30, "x 2 hrs" -> 120, "over an hour" -> 60)."""
+    unit = (a.groups.get("unit") or "").lower()
+    if a.groups.get("word") is not None:
+        word = (a.groups.get("word") or "").lower()
+        n = 0.5 if word.startswith("half") else 1.0
+    else:
+        n = parse_number(a.groups.get("num")) or 0.0
+    if unit.startswith("h"):
+        return n * 60.0
+    return n
+
+
+_CUE_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _cue_regex(role: str) -> re.Pattern[str]:
+    if role not in _CUE_CACHE:
+        cues = compiled_misc()["time_role_cues"][role]
+        alt = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues)
+        _CUE_CACHE[role] = re.compile(rf"(?:^|[^a-z])(?:{alt})(?![a-z])", re.I)
+    return _CUE_CACHE[role]
+
+
+def time_role(text: str, a: Attr, entry_start: int) -> str:
+    """Role of a time expression from the cue words just before it (or right after it)."""
+    if a.value == "range":
+        return "range"
+    window_start = max(entry_start, a.start - 28)
+    before = text[window_start:a.start]
+    # only the clause right before the time ("..., stopped 1042" but not "started ..., 1042")
+    before = re.split(r"[|;,\t]|\.\s", before)[-1]
+    after = text[a.end:a.end + 16].lstrip(" \t|:-")
+    after = re.split(r"[|;,\t.]", after)[0]
+    best: tuple[int, str] | None = None
+    for role in ("infiltrated", "pause", "resume", "end", "start"):
+        for m in _cue_regex(role).finditer(before):
+            dist = len(before) - m.end()
+            if best is None or dist < best[0]:
+                best = (dist, role)
+    if best is not None:
+        return best[1]
+    for role in ("end", "start"):
+        if _cue_regex(role).search(after):
+            return role
+    return "at"
+
+
+def entry_cue_role(text: str) -> str | None:
+    """Start/end role implied by an entry's words ("NS bolus complete" -> end, "hung" -> start)."""
+    for role in ("infiltrated", "resume", "pause", "end", "start"):
+        if _cue_regex(role).search(text):
+            return role
+    return None

@@ -1,0 +1,121 @@
+"""Drug mention matcher: PhraseMatcher over the lexicon (LOWER, plus ORTH for case-sensitive abbreviations)
+and a conservative edit-distance fallback for misspelled tokens followed by a dose or route.
+
+Writes ``doc.spans["drugs"]``: label ``DRUG``, ``kb_id_`` = lexicon key, ``id_`` = rule id
+(``lex:<source>`` or ``fuzzy``).
+"""
+
+
+import re
+from collections import defaultdict
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from infucode.pipeline.extract.resources import LexEntry, load_lexicon, load_stopterms
+
+DRUG_KEY = "drugs"
+_FOLLOWED_BY_DOSE = re.compile(
+    r"^\s*(?:\([^)]{1,30}\)\s*)?(?:\d|iv\b|ivp\b|ivpb\b|po\b|im\b|sq\b|gtt\b|drip\b|infusion\b|push\b)", re.I
+)
+_WORD = re.compile(r"^[a-z][a-z-]{5,}$")
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance with an early exit once it exceeds ``limit`` (returns ``limit + 1``)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            best = min(best, cur[j])
+        if best > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+@Language.factory("infucode_drugs")
+def make_drug_matcher(nlp: Language, name: str, fuzzy: bool = True) -> "DrugMatcher":
+    """spaCy factory for :class:`DrugMatcher`."""
+    return DrugMatcher(nlp, fuzzy=fuzzy)
+
+
+class DrugMatcher:
+    """Find drug mentions and store them in ``doc.spans["drugs"]``.
+
+    Parameters
+    ----------
+    nlp
+        The pipeline (its tokenizer is used to tokenize lexicon terms).
+    fuzzy
+        Enable the edit-distance fallback (single tokens of 6+ letters, distance 1, or 2 for 9+ letters,
+        same first letter, only when a dose/route follows).
+    """
+
+    def __init__(self, nlp: Language, fuzzy: bool = True) -> None:
+        self.lexicon: dict[str, LexEntry] = load_lexicon()
+        self.stop = load_stopterms()
+        self.fuzzy = fuzzy
+        self.lower_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.orth_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        lower_terms: list[str] = []
+        orth_terms: list[str] = []
+        for key, e in self.lexicon.items():
+            (orth_terms if e.case_sensitive else lower_terms).append(key)
+        for key in lower_terms:
+            self.lower_matcher.add(key, [nlp.make_doc(key)])
+        for key in orth_terms:
+            self.orth_matcher.add(key, [nlp.make_doc(key)])
+        self.fuzzy_index: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for key, e in self.lexicon.items():
+            if not e.case_sensitive and _WORD.match(key) and key not in self.stop:
+                self.fuzzy_index[(key[0], len(key))].append(key)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Match drugs in one Doc."""
+        vocab = doc.vocab
+        spans: list[Span] = []
+        for matcher in (self.lower_matcher, self.orth_matcher):
+            for match_id, start, end in matcher(doc):
+                key = vocab.strings[match_id]
+                span = Span(doc, start, end, label="DRUG")
+                # a lexicon term must not be a fragment of a longer word ("Mag" in "Magnet" is a token, ok)
+                span.kb_id_ = key
+                span.id_ = "lex:" + ("curated" if self.lexicon[key].source.startswith("curated") else "shared")
+                spans.append(span)
+        if self.fuzzy:
+            covered = {i for s in spans for i in range(s.start, s.end)}
+            spans.extend(self._fuzzy(doc, covered))
+        doc.spans[DRUG_KEY] = sorted(filter_spans(spans), key=lambda s: s.start)
+        return doc
+
+    def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Span]:
+        out: list[Span] = []
+        text = doc.text
+        for tok in doc:
+            if tok.i in covered or not tok.is_alpha or len(tok) < 6:
+                continue
+            low = tok.lower_
+            if low in self.stop or low in self.lexicon:
+                continue
+            if not _FOLLOWED_BY_DOSE.match(text[tok.idx + len(tok):tok.idx + len(tok) + 40]):
+                continue
+            limit = 2 if len(low) >= 9 else 1
+            best: tuple[int, str] | None = None
+            for n in range(len(low) - limit, len(low) + limit + 1):
+                for cand in self.fuzzy_index.get((low[0], n), ()):
+                    d = edit_distance(low, cand, limit)
+                    if d <= limit and (best is None or d < best[0]):
+                        best = (d, cand)
+            if best is not None:
+                span = Span(doc, tok.i, tok.i + 1, label="DRUG")
+                span.kb_id_ = best[1]
+                span.id_ = "fuzzy"
+                out.append(span)
+        return out

@@ -1,0 +1,169 @@
+"""The extraction pipeline: ``build_nlp()`` and ``doc_events(doc)``.
+
+spaCy blank English tokenizer + ``infucode_segmenter`` (entries, sentences) + ``infucode_drugs`` (lexicon and
+fuzzy matcher) + medspaCy ``Sectionizer`` (section rules from data) + medspaCy ``ConText`` (domain status
+rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc as plain dicts in
+``doc.user_data`` so Docs stay serializable (``nlp.pipe(texts, n_process=2)``); ``doc._.admin_events`` and
+``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
+"""
+
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any
+
+import spacy
+from medspacy.context import ConText, ConTextRule
+from medspacy.section_detection import Sectionizer, SectionRule
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
+from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers the factory)
+from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
+from infucode.pipeline.extract.assemble import Cue, assemble
+from infucode.pipeline.extract.drugs import DRUG_KEY
+from infucode.pipeline.extract.resources import load_sections, load_status_rules
+from infucode.pipeline.extract.segmenter import ENTRY_KEY
+
+EVENTS_KEY = "infucode_events"
+
+
+def _register_extensions() -> None:
+    if not Doc.has_extension("admin_events"):
+        Doc.set_extension("admin_events", getter=doc_events)
+
+
+@Language.factory("infucode_sections")
+def make_sections(nlp: Language, name: str) -> Sectionizer:
+    """medspaCy Sectionizer with the heading rules of ``context/sections.v1.json`` (headings start a line)."""
+    sec = Sectionizer(nlp, name=name, rules=None, require_start_line=True, input_span_type="group",
+                      span_group_name=DRUG_KEY, span_attrs=None)
+    sec.add([SectionRule.from_dict(r) for r in load_sections()["section_rules"]])
+    return sec
+
+
+@Language.factory("infucode_context")
+def make_context(nlp: Language, name: str) -> ConText:
+    """medspaCy ConText with the domain status rules of ``context/status_rules.v1.json``."""
+    ctx = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=DRUG_KEY,
+                  span_attrs=None, prune_on_modifier_overlap=True)
+    ctx.add([ConTextRule.from_dict(r) for r in load_status_rules()["context_rules"]])
+    return ctx
+
+
+@Language.factory("infucode_events")
+def make_events(nlp: Language, name: str) -> "EventAssembler":
+    """spaCy factory for :class:`EventAssembler`."""
+    return EventAssembler()
+
+
+class EventAssembler:
+    """Build the events of a Doc and store them (as plain dicts) in ``doc.user_data``."""
+
+    def __init__(self) -> None:
+        self.effects: dict[str, str] = dict(load_sections()["effects"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Assemble events, then drop medspaCy's non-serializable annotations."""
+        text = doc.text
+        entries = [tuple(x) for x in doc.user_data.get(ENTRY_KEY, [])] or [(0, len(text))]
+        sent_starts = sorted({s.start_char for s in doc.sents}) if len(doc) else [0]
+        spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
+        cues: dict[tuple[int, int], list[Cue]] = {}
+        for sp in spans:
+            lst = []
+            for mod in getattr(sp._, "modifiers", ()) or ():
+                ms = doc[mod.modifier_span[0]:mod.modifier_span[1]]
+                meta = mod.rule.metadata or {}
+                lst.append(Cue(mod.category.upper(), ms.start_char, ms.end_char, ms.text.lower(),
+                               bool(meta.get("strong"))))
+            cues[(sp.start_char, sp.end_char)] = lst
+        sections = self._section_extents(doc, text, entries)
+        events = assemble(text, entries, sent_starts,
+                          [(s.start_char, s.end_char, s.kb_id_, s.id_) for s in spans],
+                          cues, sections, self.effects)
+        doc.user_data[EVENTS_KEY] = [_event_to_data(e) for e in events]
+        _cleanup(doc)
+        return doc
+
+    @staticmethod
+    def _section_extents(doc: Doc, text: str, entries: list[tuple[int, ...]]) -> list[tuple[int, int, str]]:
+        """A heading with content on its line covers that entry; a heading alone covers until a blank line."""
+        out: list[tuple[int, int, str]] = []
+        for sec in getattr(doc._, "sections", None) or []:
+            if sec.category is None or sec.title_start is None:
+                continue
+            t0 = doc[sec.title_start].idx
+            t_end = doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > sec.title_start \
+                else t0
+            line_end = text.find("\n", t_end)
+            line_end = len(text) if line_end < 0 else line_end
+            if text[t_end:line_end].strip():
+                ent_end = next((e for s, e in entries if s <= t0 < e), line_end)
+                end = max(line_end, ent_end)
+            else:
+                blank = text.find("\n\n", t_end)
+                end = len(text) if blank < 0 else blank
+            body_end = doc[sec.body_end - 1].idx + len(doc[sec.body_end - 1]) if sec.body_end else end
+            out.append((t0, min(end, max(body_end, t_end)), sec.category))
+        return out
+
+
+def _cleanup(doc: Doc) -> None:
+    """Remove medspaCy objects (ConText graph, modifiers, sections) that cannot be serialized."""
+    for key in list(doc.user_data):
+        if isinstance(key, tuple) and len(key) >= 2 and key[0] == "._." and key[1] in (
+                "context_graph", "modifiers", "sections", "section", "section_category", "section_title",
+                "section_body", "section_span", "section_rule", "section_parent"):
+            del doc.user_data[key]
+
+
+def _event_to_data(ev: AdminEvent) -> dict[str, Any]:
+    d = asdict(ev)
+    d["start"] = d["end"] = None
+    return d
+
+
+def _event_from_data(d: dict[str, Any]) -> AdminEvent:
+    d = dict(d)
+    d["dose"] = Dose(**d["dose"]) if d.get("dose") else None
+    d["spans"] = [Span(**s) for s in d.get("spans", [])]
+    d["time_mentions"] = [TimeMention(**t) for t in d.get("time_mentions", [])]
+    w = d.get("waste")
+    if w:
+        disc = w.get("discarded")
+        d["waste"] = Waste(w.get("single_dose_vial", False), Dose(**disc) if disc else None)
+    d["relations"] = []
+    return AdminEvent(**d)
+
+
+def doc_events(doc: Doc) -> list[AdminEvent]:
+    """Return the events extracted for ``doc`` (new ``AdminEvent`` objects on every call).
+
+    Parameters
+    ----------
+    doc
+        A Doc processed by the pipeline of :func:`build_nlp`.
+    """
+    return [_event_from_data(d) for d in doc.user_data.get(EVENTS_KEY, [])]
+
+
+@lru_cache(maxsize=1)
+def _cached_nlp() -> Language:
+    return _make_nlp()
+
+
+def _make_nlp() -> Language:
+    _register_extensions()
+    nlp = spacy.blank("en")
+    nlp.add_pipe("infucode_segmenter")
+    nlp.add_pipe("infucode_drugs")
+    nlp.add_pipe("infucode_sections")
+    nlp.add_pipe("infucode_context")
+    nlp.add_pipe("infucode_events")
+    return nlp
+
+
+def build_nlp(fresh: bool = False) -> Language:
+    """Return the extraction pipeline (built once per process and cached unless ``fresh``)."""
+    return _make_nlp() if fresh else _cached_nlp()

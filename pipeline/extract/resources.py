@@ -1,0 +1,145 @@
+"""Loaders for the extraction data files (lexicons, attribute patterns, ConText and section rules).
+
+All files live under ``infucode.pipeline/resources`` and are read once per process (``functools.lru_cache``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+LEXICON_FILE = "lexicons/drugs.v1.jsonl"
+STOPTERMS_FILE = "lexicons/stopterms.v1.txt"
+PATTERNS_FILE = "patterns/attributes.v1.json"
+STATUS_RULES_FILE = "context/status_rules.v1.json"
+SECTIONS_FILE = "context/sections.v1.json"
+
+
+def resource_path(rel: str) -> Path:
+    """Return the filesystem path of a packaged resource file."""
+    return Path(str(files("infucode.pipeline") / "resources" / rel))
+
+
+@dataclass(frozen=True, slots=True)
+class LexEntry:
+    """One lexicon term: how it is written, its normalized generic and RxCUI."""
+
+    term: str
+    drug: str
+    rxcui: str | None
+    kind: str
+    source: str
+    case_sensitive: bool
+    chemo: bool = False
+
+    @property
+    def is_fluid(self) -> bool:
+        """True for IV fluids (saline, LR, dextrose solutions)."""
+        return self.kind.startswith("fluid")
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> dict[str, LexEntry]:
+    """Return the drug lexicon keyed by match key (lowercase term, or the exact term when case-sensitive)."""
+    out: dict[str, LexEntry] = {}
+    with resource_path(LEXICON_FILE).open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            e = LexEntry(d["term"], d["drug"], d.get("rxcui"), d.get("kind", ""), d.get("source", ""),
+                         bool(d.get("case_sensitive")), bool(d.get("chemo")))
+            out[e.term if e.case_sensitive else e.term.lower()] = e
+    return out
+
+
+@lru_cache(maxsize=1)
+def fluid_drugs() -> frozenset[str]:
+    """Normalized names of IV fluids (their dose is a volume)."""
+    return frozenset(e.drug for e in load_lexicon().values() if e.is_fluid)
+
+
+@lru_cache(maxsize=1)
+def load_stopterms() -> frozenset[str]:
+    """Lowercase terms that must never be matched as drugs (also barred from fuzzy correction)."""
+    out = set()
+    for line in resource_path(STOPTERMS_FILE).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip().lower()
+        if line:
+            out.add(line)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def load_patterns() -> dict[str, Any]:
+    """Return the raw attribute pattern file (JSON)."""
+    return json.loads(resource_path(PATTERNS_FILE).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A compiled attribute rule."""
+
+    id: str
+    label: str
+    regex: re.Pattern[str]
+    value: Any = None
+
+
+@lru_cache(maxsize=1)
+def compiled_rules() -> dict[str, list[Rule]]:
+    """Compile every attribute rule list of the pattern file (``{number}`` is substituted)."""
+    p = load_patterns()
+    number = p["number"]
+    out: dict[str, list[Rule]] = {}
+    for label in ("dose", "volume", "concentration", "rate", "route", "site", "device", "line_cue", "purpose",
+                  "duration", "time", "waste"):
+        out[label] = [
+            Rule(r["id"], label, re.compile(r["regex"].replace("{number}", number), re.I), r.get("value"))
+            for r in p[label]
+        ]
+    return out
+
+
+@lru_cache(maxsize=1)
+def compiled_misc() -> dict[str, Any]:
+    """Compile the single-regex settings of the pattern file."""
+    p = load_patterns()
+    ind = p["indication"]
+    return {
+        "entry_time": re.compile(p["entry_time"]["regex"], re.I | re.M),
+        "repeat_cues": re.compile(p["repeat_cues"], re.I),
+        "mixture_connectors": re.compile(p["mixture_connectors"], re.I),
+        "diluent_connectors": re.compile(p["diluent_connectors"], re.I),
+        "diluent_max_ml": float(p["diluent_max_ml"]),
+        "clause_separators": re.compile(p["clause_separators"], re.I),
+        "anaphora_infusion": re.compile(p["anaphora_infusion"], re.I),
+        "indication": re.compile(ind["regex"], re.I),
+        "indication_exclude": frozenset(ind["exclude"]),
+        "unit_map": p["unit_map"],
+        "post_infusion_exclude": re.compile(p["post_infusion_exclude"], re.I),
+        "rate_only_entry": re.compile(p["rate_only_entry"], re.I),
+        "ongoing_cues": re.compile(p["ongoing_cues"], re.I),
+        "gauge_context": re.compile(p["gauge_context"], re.I),
+        "fluid_additives": frozenset(p["fluid_additives"]),
+        "mixture_min_ml": float(p["mixture_min_ml"]),
+        "lab_value_after": re.compile(p["lab_value_after"], re.I),
+        "time_role_cues": {k: sorted(v, key=len, reverse=True) for k, v in p["time_role_cues"].items()},
+    }
+
+
+@lru_cache(maxsize=1)
+def load_sections() -> dict[str, Any]:
+    """Return the section rules file (``section_rules`` and ``effects``)."""
+    return json.loads(resource_path(SECTIONS_FILE).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def load_status_rules() -> dict[str, Any]:
+    """Return the ConText status rules file."""
+    return json.loads(resource_path(STATUS_RULES_FILE).read_text(encoding="utf-8"))

@@ -1,0 +1,100 @@
+"""A fast rule-based segmenter for nursing notes (replaces PyRuSH).
+
+An *entry* is a unit of documentation: a line, a timestamp-led line (continuation lines that do not start
+with a time, bullet, heading or table row are folded into the previous entry), a flowsheet/MAR row, or an
+inline timestamp-led chunk ("... tol well. 1430 toradol ..."). Sentences are split inside entries at
+``. `` / ``; `` / `` - `` boundaries that are followed by a new clause. Entries are stored on the Doc as
+``doc.user_data["infucode_entries"]`` (list of ``[start_char, end_char]``) and sentence starts are set on
+tokens so ConText scopes stay inside one sentence.
+"""
+
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+ENTRY_KEY = "infucode_entries"
+
+_LINE_START_NEW = re.compile(
+    r"^\s*(?:(?:[01]?\d|2[0-3]):?[0-5]\d\b|[-*•>]|\d+[.)]\s|[A-Z][A-Za-z /&()'-]{1,40}:|[A-Z0-9 /&-]{3,}$|.*[|\t])"
+)
+_CONTINUATION = re.compile(r"^\s*[a-z(]")
+_INLINE_TIME = re.compile(r"(?<=[.;!?])\s+(?=(?:[01]\d|2[0-3]):?[0-5]\d\b(?!\s?(?:mg|ml|cc|mcg|units?|g\b|%)))")
+_SENT_SPLIT = re.compile(r"(?<=[a-z0-9)\]%])\.\s+(?=[A-Za-z0-9(])|;\s+|\s+-\s+(?=[A-Z0-9])|\.\s*$|!\s+|\?\s+")
+
+
+def split_entries(text: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` character spans of the entries of ``text``."""
+    entries: list[list[int]] = []
+    pos = 0
+    prev_blank = True
+    for line in text.splitlines(keepends=True):
+        start, end = pos, pos + len(line.rstrip("\r\n"))
+        pos += len(line)
+        body = text[start:end]
+        if not body.strip():
+            prev_blank = True
+            continue
+        new = (prev_blank or not entries or bool(_LINE_START_NEW.match(body)) or _ends_entry(text, entries[-1])
+               or not _CONTINUATION.match(body))
+        if new:
+            entries.append([start, end])
+        else:
+            entries[-1][1] = end
+        prev_blank = False
+    out: list[tuple[int, int]] = []
+    for s, e in entries:
+        cuts = [m.end() for m in _INLINE_TIME.finditer(text, s, e)]
+        bounds = [s, *cuts, e]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if text[a:b].strip():
+                out.append((a, b))
+    return out
+
+
+def _ends_entry(text: str, entry: list[int]) -> bool:
+    """A previous entry that is a heading-only line or a table row never takes continuation lines."""
+    seg = text[entry[0]:entry[1]].rstrip()
+    return seg.endswith((":", ".", ";")) or "|" in seg or "\t" in seg or not any(c.islower() for c in seg)
+
+
+def split_sentences(text: str, start: int, end: int) -> list[int]:
+    """Return the sentence start offsets inside one entry (always including ``start``)."""
+    starts = [start]
+    for m in _SENT_SPLIT.finditer(text, start, end):
+        if m.end() < end:
+            starts.append(m.end())
+    return starts
+
+
+@Language.factory("infucode_segmenter")
+def make_segmenter(nlp: Language, name: str) -> "EntrySegmenter":
+    """spaCy factory for :class:`EntrySegmenter`."""
+    return EntrySegmenter()
+
+
+class EntrySegmenter:
+    """Set entries (``doc.user_data``) and sentence boundaries (``token.is_sent_start``)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Segment one Doc."""
+        text = doc.text
+        entries = split_entries(text)
+        doc.user_data[ENTRY_KEY] = [[s, e] for s, e in entries]
+        starts: set[int] = set()
+        for s, e in entries:
+            starts.update(split_sentences(text, s, e))
+        for tok in doc:
+            tok.is_sent_start = tok.i == 0
+        if len(doc) == 0:
+            return doc
+        # map each sentence start char to the first token at or after it
+        idx = 0
+        toks = list(doc)
+        for ch in sorted(starts):
+            while idx < len(toks) and toks[idx].idx < ch:
+                idx += 1
+            if idx < len(toks):
+                toks[idx].is_sent_start = True
+        return doc

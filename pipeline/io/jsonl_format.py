@@ -1,0 +1,142 @@
+"""JSON Lines: one note per line in, one output record per line out.
+
+Lines are read as bytes and decoded one at a time, so one line that is not UTF-8 or not JSON gives one
+error record and the run goes on. Blank lines are not records. A line longer than ``MAX_LINE_BYTES`` is
+skipped in pieces (memory stays bounded) and reported as ``note_too_large``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from infucode.pipeline.io.records import InputFormatError, InputItem, jsonable
+
+#: Longest JSONL line read into memory (bytes). Longer lines become ``note_too_large`` error records.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_SKIP_BLOCK = 1024 * 1024
+
+
+def _read_line(stream: IO[bytes]) -> tuple[bytes, bool]:
+    """Read one line; return ``(line, too_long)``. A too-long line is consumed but not returned."""
+    line = stream.readline(MAX_LINE_BYTES + 1)
+    if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+        return line, False
+    while True:  # discard the rest of the oversized line
+        rest = stream.readline(_SKIP_BLOCK)
+        if not rest or rest.endswith(b"\n"):
+            return b"x", True
+
+
+def parse_json_line(raw: bytes, seq: int, line_no: int) -> InputItem:
+    """Turn one raw JSONL line into an ``InputItem`` (error set when it is not a UTF-8 JSON object)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # recover the id (not the text) when the rest of the line is still JSON
+        rid = None
+        try:
+            rec = json.loads(raw.decode("utf-8", errors="replace"))
+            if isinstance(rec, dict) and rec.get("id") is not None:
+                rid = rec.get("id")
+        except ValueError:
+            pass
+        return InputItem(
+            seq, line_no, {"id": rid} if rid is not None else None,
+            ("invalid_encoding", f"line {line_no} is not valid UTF-8 (byte {exc.start})"),
+        )
+    try:
+        rec = json.loads(text)
+    except ValueError as exc:
+        return InputItem(seq, line_no, None, ("invalid_json", f"line {line_no} is not JSON ({exc.msg})"))
+    if not isinstance(rec, dict):
+        return InputItem(
+            seq, line_no, None, ("invalid_record", f"line {line_no} is JSON but not an object")
+        )
+    return InputItem(seq, line_no, rec)
+
+
+class JsonlReader:
+    """Read a ``.jsonl`` file (or standard input when ``path`` is ``"-"``).
+
+    Parameters
+    ----------
+    path
+        File path or ``"-"``.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != "-" and not Path(self.path).is_file():
+            raise InputFormatError(f"input file not found: {self.path}")
+        self.size = None if self.path == "-" else os.path.getsize(self.path)
+        self.total: int | None = None
+        self._pos = 0
+
+    def fraction(self) -> float | None:
+        """Share of the input read so far (by bytes), or ``None`` for standard input."""
+        if not self.size:
+            return None
+        return min(1.0, self._pos / self.size)
+
+    def __iter__(self) -> Iterator[InputItem]:
+        return self.iter_items(0)
+
+    def iter_items(self, start: int = 0) -> Iterator[InputItem]:
+        """Yield items in order; the first ``start`` records are skipped without being decoded."""
+        own = self.path != "-"
+        stream: IO[bytes] = open(self.path, "rb") if own else sys.stdin.buffer  # noqa: SIM115
+        try:
+            seq = 0
+            line_no = 0
+            while True:
+                raw, too_long = _read_line(stream)
+                if not raw:
+                    break
+                line_no += 1
+                if own:
+                    self._pos = stream.tell()
+                if not too_long and not raw.strip():
+                    continue
+                if seq < start:
+                    seq += 1
+                    continue
+                if too_long:
+                    yield InputItem(seq, line_no, None, (
+                        "note_too_large", f"line {line_no} is longer than {MAX_LINE_BYTES} bytes"))
+                else:
+                    yield parse_json_line(raw, seq, line_no)
+                seq += 1
+        finally:
+            if own:
+                stream.close()
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """Serialise one output record as a single JSONL line (with the newline)."""
+    return json.dumps(record, ensure_ascii=False, default=jsonable, separators=(",", ":")) + "\n"
+
+
+class JsonlWriter:
+    """Write output records as JSON Lines to a stream (``-o`` absent: standard output)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record."""
+        self.stream.write(dumps(record))
+
+    def write_line(self, line: str) -> None:
+        """Write one already serialised record line."""
+        self.stream.write(line)
+
+    def close(self) -> None:
+        """Flush the stream (standard output is never closed)."""
+        self.stream.flush()

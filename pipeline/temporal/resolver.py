@@ -1,0 +1,520 @@
+"""Orchestration: events with raw time mentions -> start/end/duration, pauses, access, encounter, relations.
+
+Flow of :func:`resolve_timeline`:
+
+1. anchor date (input, else a date in the note, else a placeholder day + ``NO_ENCOUNTER_DATE``);
+2. every time mention of every event, plus the entry timestamps at line starts, is parsed and placed on the
+   calendar in text order (date markers re-date what follows them; a later entry with a smaller clock time
+   rolls to the next day when that is the nearer reading; AM/PM of 12-hour times comes from the neighbours);
+3. per event: start / end from the roles, pauses and infiltration gaps subtracted, an end from "over N min"
+   (documented) or from volume / rate (computed, digest 37), else left open with ``MISSING_STOP_TIME``;
+4. encounters, access ids, relations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from infucode.annotations.schema import AdminEvent, Flag, Timeline, TimeMention
+from infucode.pipeline.temporal._resources import patterns, settings
+from infucode.pipeline.temporal.access import assign_access, loss_positions
+from infucode.pipeline.temporal.anchors import date_markers, find_anchor
+from infucode.pipeline.temporal.encounters import assign_encounters, encounter_boundaries
+from infucode.pipeline.temporal.intervals import (
+    at_minute,
+    choose_candidate,
+    end_after,
+    minutes_between,
+    paused_minutes,
+    place_after,
+    round_to_minute,
+    run_minutes,
+)
+from infucode.pipeline.temporal.parse import Clock, ParsedTime, find_line_times, parse_expression
+from infucode.pipeline.temporal.relations import build_relations, is_infusion
+from infucode.pipeline.temporal.textscan import refine_mentions
+
+_START_ROLES = ("start",)
+_PAUSE_ROLES = ("pause", "infiltrated")
+_CLOCK_AFTER_STOP = re.compile(
+    r"^[\s:,-]*(?:at|@|~|approx\.?|around)?\s*(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|[0-2]\d[0-5]\d(?!\d)"
+    r"(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?!\s*(?:ml|mg|mcg|units?|meq|mmol|cc|%))",
+    re.IGNORECASE,
+)
+_CLOCK_BEFORE_STOP = re.compile(
+    r"(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|(?<![\d.])[0-2]\d[0-5]\d|\d{1,2}\s*[ap]\.?m\.?)"
+    r"\s*(?:[-:,]\s*)?(?:(?:bag|infusion|bolus|ivpb|fluids?|drip|abx|antibiotic|it|iv)\s+){0,2}(?:was\s+|is\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class _Placed:
+    """A parsed time mention after placement on the calendar."""
+
+    parsed: ParsedTime
+    start: datetime | None = None
+    end: datetime | None = None
+    undecided_ampm: bool = False
+    conflict: bool = False
+
+
+@dataclass(slots=True)
+class _State:
+    prev: datetime | None
+    day: date
+    flags: list[Flag] = field(default_factory=list)
+
+
+def _flag(code: str, severity: str, message: str, ids: Sequence[str], rule: str | None = None) -> Flag:
+    return Flag(code, severity, message, sorted(set(ids), key=_id_key), rule)
+
+
+def _id_key(event_id: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in event_id if ch.isdigit())
+    return (int(digits) if digits else 0, event_id)
+
+
+def _complete_ymd(ymd: tuple[int | None, int, int], ref: date) -> date | None:
+    y, m, d = ymd
+    years = [y] if y is not None else [ref.year - 1, ref.year, ref.year + 1]
+    best: date | None = None
+    for year in years:
+        try:
+            cand = date(year, m, d)
+        except ValueError:
+            continue
+        if best is None or abs((cand - ref).days) < abs((best - ref).days):
+            best = cand
+    return best
+
+
+def _place_clock(clock: Clock, state: _State, next_hint: datetime | None) -> tuple[datetime, bool]:
+    """Place one clock reading; returns ``(datetime, decided)`` and advances the state."""
+    max_fwd = settings()["rollover_max_forward_min"]
+    if clock.ymd is not None:
+        day = _complete_ymd(clock.ymd, state.day)
+        if day is not None:
+            minute, decided = choose_candidate(clock.candidates, None, next_hint, max_fwd)
+            if clock.ambiguous and state.prev is not None and state.prev.date() == day:
+                minute, decided = choose_candidate(clock.candidates, state.prev, None, max_fwd)
+            dt = at_minute(day, minute)
+            state.day = day
+            state.prev = dt
+            return dt, decided
+    if state.prev is not None:
+        minute, decided = choose_candidate(clock.candidates, state.prev, None, max_fwd)
+        dt = place_after(minute, state.prev, max_fwd)
+    else:
+        minute, decided = choose_candidate(clock.candidates, None, next_hint, max_fwd)
+        dt = at_minute(state.day, minute)
+    state.prev = dt
+    return dt, decided
+
+
+def _place_all(text: str, mentions: dict[tuple[int, int], str], anchor_day: date,
+               has_anchor: bool) -> dict[tuple[int, int], _Placed]:
+    """Parse and place every mention span (plus line-start timestamps as context) in text order."""
+    markers = date_markers(text, anchor_day if has_anchor else None)
+    items: list[tuple[int, int, str, ParsedTime | None]] = []
+    for (s, e), raw in mentions.items():
+        items.append((s, e, "mention", parse_expression(raw)))
+    taken = sorted(mentions)
+    for s, e, clock in find_line_times(text):
+        if not any(ms < e and s < me for ms, me in taken):
+            items.append((s, e, "context", ParsedTime("clock", start=clock)))
+    items.sort(key=lambda it: (it[0], it[1]))
+    state = _State(prev=None, day=anchor_day)
+    placed: dict[tuple[int, int], _Placed] = {}
+    mi = 0
+    for idx, (s, e, kind, parsed) in enumerate(items):
+        while mi < len(markers) and markers[mi].start <= s:
+            mk = markers[mi]
+            mi += 1
+            if mk.end > s:  # the marker is inside this mention: the mention carries its own date
+                continue
+            if state.prev is None or state.prev.date() != mk.day:
+                state.prev = None
+                state.day = mk.day
+        if parsed is None:
+            continue
+        hint = _next_unambiguous(items, idx, state.day)
+        p = _Placed(parsed)
+        if parsed.kind == "clock" and parsed.start is not None:
+            p.start, decided = _place_clock(parsed.start, state, hint)
+            p.undecided_ampm = not decided
+        elif parsed.kind == "range" and parsed.start is not None and parsed.end is not None:
+            p.start, decided = _place_clock(parsed.start, state, hint)
+            p.undecided_ampm = not decided
+            max_fwd = settings()["rollover_max_forward_min"]
+            end_minute, _ = choose_candidate(parsed.end.candidates, p.start, None, max_fwd)
+            if parsed.end.ymd is not None and (day := _complete_ymd(parsed.end.ymd, p.start.date())):
+                p.end = at_minute(day, end_minute)
+                if p.end < p.start:
+                    p.end, p.conflict = None, True
+            else:
+                p.end = end_after(p.start, end_minute, settings()["event_max_span_min"])
+                p.conflict = p.end is None
+            if p.end is not None:
+                state.prev = p.end
+        elif parsed.kind == "relative" and parsed.minutes is not None:
+            if state.prev is not None:
+                p.start = round_to_minute(state.prev + timedelta(minutes=parsed.minutes))
+                state.prev = p.start
+        elif parsed.kind == "date" and parsed.ymd is not None:
+            day = _complete_ymd(parsed.ymd, state.day)
+            if day is not None and (state.prev is None or state.prev.date() != day):
+                state.day, state.prev = day, None
+        if kind == "mention":
+            placed[(s, e)] = p
+    return placed
+
+
+def _next_unambiguous(items: list[tuple[int, int, str, ParsedTime | None]], idx: int,
+                      day: date) -> datetime | None:
+    for _s, _e, _k, parsed in items[idx + 1 : idx + 12]:
+        if parsed is not None and parsed.kind in ("clock", "range") and parsed.start is not None:
+            if not parsed.start.ambiguous:
+                return at_minute(day, parsed.start.candidates[0])
+    return None
+
+
+def _collect_mentions(events: Sequence[AdminEvent]) -> dict[tuple[int, int], str]:
+    spans: dict[tuple[int, int], str] = {}
+    for e in events:
+        for tm in e.time_mentions:
+            spans.setdefault((tm.start, tm.end), tm.text)
+    return spans
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, (len(text) if end < 0 else end)
+
+
+def _orphan_stop_lines(text: str, events: Sequence[AdminEvent],
+                       used: set[tuple[int, int]]) -> list[TimeMention]:
+    """Lines with stop wording and a clock time but no event mention ("1510 bolus complete")."""
+    out: list[TimeMention] = []
+    starts = sorted(e.mention_start for e in events)
+    for m in patterns()["stop_wording"].finditer(text):
+        lo, hi = _line_bounds(text, m.start())
+        if any(lo <= s < hi for s in starts):
+            continue
+        line = text[lo:hi]
+        rel = m.start() - lo
+        after = _CLOCK_AFTER_STOP.match(line[rel + len(m.group(0)) : rel + len(m.group(0)) + 24])
+        if after:
+            s = m.end() + after.start("t")
+            span = (s, s + len(after.group("t")))
+        else:
+            before = _CLOCK_BEFORE_STOP.search(line[: rel])
+            lead = re.match(r"^[\s\[(>*-]*(?P<t>[0-2]\d[0-5]\d|\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?)\b", line)
+            if before:
+                span = (lo + before.start("t"), lo + before.end("t"))
+            elif lead:
+                span = (lo + lead.start("t"), lo + lead.end("t"))
+            else:
+                continue
+        if any(a < span[1] and span[0] < b for a, b in used):
+            continue
+        if out and out[-1].start == span[0]:
+            continue
+        out.append(TimeMention(span[0], span[1], "end", text[span[0] : span[1]]))
+    return out
+
+
+@dataclass(slots=True)
+class _Times:
+    starts: list[datetime] = field(default_factory=list)
+    ats: list[datetime] = field(default_factory=list)
+    ends: list[datetime] = field(default_factory=list)
+    pauses: list[datetime] = field(default_factory=list)
+    resumes: list[datetime] = field(default_factory=list)
+    range_pairs: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    durations: list[float] = field(default_factory=list)
+    ambiguous: bool = False
+    conflict: bool = False
+    infiltrated: bool = False
+
+
+def _gather(mentions: list[TimeMention], placed: dict[tuple[int, int], _Placed],
+            extra: list[TimeMention]) -> _Times:
+    t = _Times()
+    for tm in mentions + extra:
+        p = placed.get((tm.start, tm.end))
+        if p is None:
+            continue
+        if p.undecided_ampm or p.parsed.kind == "ambiguous":
+            t.ambiguous = True
+        if p.conflict:
+            t.conflict = True
+        if p.parsed.kind == "duration" and p.parsed.minutes is not None:
+            t.durations.append(p.parsed.minutes)
+            continue
+        if p.start is None:
+            continue
+        role = tm.role
+        if p.parsed.kind == "range":
+            if role in ("pause", "infiltrated") and p.end is not None:
+                t.pauses.append(p.start)
+                t.resumes.append(p.end)
+            else:
+                t.range_pairs.append((p.start, p.end))
+            continue
+        if role == "infiltrated":
+            t.infiltrated = True
+        if role in _START_ROLES:
+            t.starts.append(p.start)
+        elif role == "end":
+            t.ends.append(p.start)
+        elif role in _PAUSE_ROLES:
+            t.pauses.append(p.start)
+        elif role == "resume":
+            t.resumes.append(p.start)
+        else:
+            t.ats.append(p.start)
+    return t
+
+
+def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag]) -> None:
+    """Set start, end, duration_min, pauses_min and time_source on one event from its gathered times.
+
+    Only given events carry times (corpus convention: null for every other status).
+    """
+    cfg = settings()
+    if e.status != "given":
+        e.start = e.end = None
+        e.duration_min = None
+        e.pauses_min = 0.0
+        e.time_source = "unknown"
+        return
+    starts = sorted(t.starts)
+    start: datetime | None = None
+    end: datetime | None = None
+    if starts:
+        start = starts[0]
+        if len(starts) > 1 and (t.pauses or t.infiltrated):
+            t.resumes.extend(starts[1:])  # a second "started" after a pause/infiltration is the restart
+    elif t.range_pairs:
+        start = min(p[0] for p in t.range_pairs)
+    elif t.ats:
+        start = min(t.ats)
+    if t.ends:
+        end = max(t.ends)
+    elif t.range_pairs:
+        ends = [p[1] for p in t.range_pairs if p[1] is not None]
+        end = max(ends) if ends else None
+    documented_min = e.documented_duration_min
+    if documented_min is None and t.durations:
+        documented_min = t.durations[0]
+        e.documented_duration_min = documented_min
+    if t.conflict:
+        flags.append(_flag("TIME_CONFLICT", "warning",
+                           f"{e.event_id}: a documented time range ends before it starts", [e.event_id],
+                           "R36-start-stop"))
+    if start is not None and end is not None and end < start:
+        flags.append(_flag("TIME_CONFLICT", "warning",
+                           f"{e.event_id}: the documented stop time is before the start time; stop time "
+                           "ignored", [e.event_id], "R36-start-stop"))
+        end = None
+    paused, eff_end = paused_minutes(t.pauses, t.resumes, end)
+    if start is not None and any(p < start for p in t.pauses):
+        paused, eff_end = paused_minutes([p for p in t.pauses if p >= start], t.resumes, end)
+    if end is None and eff_end is not None:
+        end = eff_end  # stopped at a pause/infiltration that was never resumed
+    e.pauses_min = round(paused, 1)
+    e.start, e.end, e.duration_min = start, None, None
+    e.time_source = "unknown"
+    if start is None and end is None:
+        return
+    e.time_source = "documented"
+    if start is not None and end is not None:
+        e.end = end
+        e.duration_min = round(max(0.0, minutes_between(start, end) - paused), 1)
+        if documented_min is not None:
+            gap = abs((minutes_between(start, end) - paused) - documented_min)
+            if gap > max(cfg["duration_conflict_min"], cfg["duration_conflict_fraction"] * documented_min):
+                flags.append(_flag("TIME_CONFLICT", "info",
+                                   f"{e.event_id}: start/stop times and the documented duration disagree",
+                                   [e.event_id], "R36-start-stop"))
+        _check_rate(e, flags)
+        return
+    if documented_min is not None and 0 < documented_min <= cfg["event_max_span_min"] and _runs_over(e):
+        if start is not None:
+            e.end = start + timedelta(minutes=documented_min + paused)
+        else:
+            start = end - timedelta(minutes=documented_min + paused)  # type: ignore[operator]
+            e.end = end
+        e.start = start
+        e.duration_min = round(documented_min, 1)
+        return
+    run = run_minutes(e.volume_ml, e.rate_ml_hr)
+    if run is not None and is_infusion(e):
+        if start is not None:
+            e.end = round_to_minute(start + timedelta(minutes=run + paused))
+        else:
+            e.end = end
+            e.start = round_to_minute(end - timedelta(minutes=run + paused))  # type: ignore[operator]
+        if e.start is not None and e.end is not None:
+            e.duration_min = round(minutes_between(e.start, e.end) - paused, 1)
+        e.time_source = "computed"
+        return
+    e.end = end
+    if start is None:
+        e.start = None
+
+
+def _runs_over(e: AdminEvent) -> bool:
+    """Tell whether "over N min" gives this event a stop time (infusions yes; a push has a start only)."""
+    if e.route == "IV_INFUSION":
+        return True
+    push_max = settings()["push_max_min"]
+    return e.route in ("IV", None) and (e.documented_duration_min or 0) > push_max
+
+
+def _check_rate(e: AdminEvent, flags: list[Flag]) -> None:
+    run = run_minutes(e.volume_ml, e.rate_ml_hr)
+    if run is None or e.duration_min is None or e.duration_min <= 0:
+        return
+    if abs(run - e.duration_min) > settings()["rate_conflict_fraction"] * max(run, e.duration_min):
+        flags.append(_flag("TIME_CONFLICT", "info",
+                           f"{e.event_id}: documented start/stop times disagree with volume/rate "
+                           f"({round(run)} min expected, {round(e.duration_min)} min documented)",
+                           [e.event_id], "R37-computed-stop"))
+
+
+def _gap_flags(events: Sequence[AdminEvent]) -> list[Flag]:
+    flags: list[Flag] = []
+    for e in events:
+        if e.status != "given" or not is_infusion(e) or e.purpose in ("kvo", "flush", "diluent"):
+            continue
+        if e.start is not None and e.end is None:
+            flags.append(_flag("MISSING_STOP_TIME", "warning",
+                               f"{e.event_id}: infusion has a start time but no stop time, and no volume and "
+                               "rate to compute one; infusion time cannot be shown", [e.event_id],
+                               "R38-missing-stop"))
+        elif e.start is None and e.end is None:
+            flags.append(_flag("MISSING_START_TIME", "warning",
+                               f"{e.event_id}: infusion has no documented start or stop time", [e.event_id],
+                               "R36-start-stop"))
+        elif e.start is None:
+            flags.append(_flag("MISSING_START_TIME", "warning",
+                               f"{e.event_id}: infusion has a stop time but no start time", [e.event_id],
+                               "R36-start-stop"))
+    return flags
+
+
+def _running_access_lookup(events: Sequence[AdminEvent]):  # noqa: ANN202 - returns a small closure
+    def running(e: AdminEvent) -> str | None:
+        best: AdminEvent | None = None
+        for o in events:
+            if o is e or o.access_id is None or not is_infusion(o) or o.encounter_id != e.encounter_id:
+                continue
+            if o.start is None or o.mention_start > e.mention_start:
+                continue
+            if e.start is not None and not (o.start <= e.start and (o.end is None or e.start < o.end)):
+                continue
+            if best is None or o.start >= best.start:  # type: ignore[operator]
+                best = o
+        return best.access_id if best else None
+
+    return running
+
+
+def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date | None = None) -> Timeline:
+    """Resolve the times, access sites, encounters and relations of a note's events (in place).
+
+    Parameters
+    ----------
+    text
+        The note text the events' offsets point into.
+    events
+        Events from extraction (``time_mentions`` filled, times not yet resolved). Updated in place.
+    encounter_date
+        The encounter date from the input record, if any.
+
+    Returns
+    -------
+    Timeline
+        The same events, the flags for documentation gaps, and the anchor date used.
+    """
+    flags: list[Flag] = []
+    anchor, source = find_anchor(text, encounter_date)
+    has_anchor = anchor is not None
+    day = anchor or date.fromisoformat(settings()["no_date_placeholder"])
+    if not has_anchor:
+        flags.append(_flag("NO_ENCOUNTER_DATE", "info",
+                           "no encounter date in the input or the note; times are placed on the placeholder "
+                           "date " + settings()["no_date_placeholder"], [e.event_id for e in events]))
+    ordered = sorted(events, key=lambda e: (e.mention_start, _id_key(e.event_id)))
+    for e in ordered:
+        e.duration_min = None  # is_infusion must not see a previous run's duration
+    # extraction's mentions, checked against (and completed from) the text around each event
+    chosen = refine_mentions(text, ordered, is_infusion)
+    mentions = _collect_mentions(ordered)
+    for tms in chosen.values():
+        for tm in tms:
+            mentions.setdefault((tm.start, tm.end), tm.text)
+    used = set(mentions)
+    extra: dict[str, list[TimeMention]] = {e.event_id: [] for e in ordered}
+    orphans = _orphan_stop_lines(text, ordered, used)
+    for tm in orphans:
+        mentions[(tm.start, tm.end)] = tm.text
+    placed = _place_all(text, mentions, day, has_anchor)
+    # ... and on a line of its own, for the single infusion still open at that time
+    _attach_orphans(ordered, orphans, placed, extra, chosen)
+    ambiguous_ids: list[str] = []
+    for e in ordered:
+        e.relations = []
+        times = _gather(chosen[e.event_id], placed, extra[e.event_id])
+        _apply_times(e, times, flags)
+        if times.ambiguous and e.status == "given":
+            ambiguous_ids.append(e.event_id)
+    if ambiguous_ids:
+        flags.append(_flag("AMBIGUOUS_TIME", "warning",
+                           "time written without enough context (AM/PM or a bare number); check the times of "
+                           + ", ".join(sorted(set(ambiguous_ids), key=_id_key)), ambiguous_ids))
+    flags.extend(_gap_flags(ordered))
+    assign_encounters(ordered, encounter_boundaries(text))
+    losses = loss_positions(text)
+    losses += [tm.start for e in ordered for tm in e.time_mentions if tm.role == "infiltrated"]
+    assign_access(ordered, text, losses, _running_access_lookup(ordered))
+    flags.extend(build_relations(ordered))
+    return Timeline(events=events, flags=flags, encounter_date=anchor.isoformat() if anchor else None)
+
+
+def _attach_orphans(ordered: Sequence[AdminEvent], orphans: Sequence[TimeMention],
+                    placed: dict[tuple[int, int], _Placed], extra: dict[str, list[TimeMention]],
+                    chosen: dict[str, list[TimeMention]]) -> None:
+    """Give a stop line without a drug name to the one infusion open before it (none if several are)."""
+    if not orphans:
+        return
+    taken: set[str] = set()
+    for tm in orphans:
+        p = placed.get((tm.start, tm.end))
+        if p is None or p.start is None:
+            continue
+        open_ = []
+        for e in ordered:
+            if e.event_id in taken or e.status != "given" or not is_infusion(e) or e.mention_start > tm.start:
+                continue
+            if any(m.role in ("end", "range") for m in chosen[e.event_id]) or extra[e.event_id]:
+                continue
+            starts = [placed[(m.start, m.end)].start for m in chosen[e.event_id]
+                      if (m.start, m.end) in placed and placed[(m.start, m.end)].start is not None]
+            if not starts or min(s for s in starts if s is not None) >= p.start:
+                continue
+            open_.append(e)
+        groups = {e.infusate_id or e.event_id for e in open_}
+        if len(groups) == 1:
+            for e in open_:
+                extra[e.event_id].append(tm)
+                taken.add(e.event_id)
+
+
+

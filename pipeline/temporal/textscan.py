@@ -1,0 +1,215 @@
+"""Time expressions read from the text around an event, to back up the mentions extraction linked.
+
+An event's *segment* is the stretch of its own entry that belongs to it: from its drug mention to the next
+event's mention, the end of the sentence, or the end of the line (an entry continues over following
+indented lines, as in block-style MAR exports). Clock times inside the segment get a role from the wording
+just before them (start / end / at); two times joined by a connector are a range.
+
+:func:`refine_mentions` decides, per event, which mentions the resolver uses:
+
+* extraction's start/at/range mentions when one of them lies in the event's segment or line;
+* otherwise the times found in the segment (a linked time on another line is more likely a linking error
+  than the clock time written right after the drug);
+* otherwise the nearest earlier time in the same sentence, or the entry timestamp of the line
+  ("Premeds @ 0900: dexamethasone ..., famotidine ...");
+* stop times in the segment are added for infusions ("started 1525 ... completed 1555").
+
+Components of one bag with no time of their own share the times of the bag.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from infucode.annotations.schema import AdminEvent, TimeMention
+from infucode.pipeline.temporal._resources import pattern_numbers, patterns
+
+_UNIT_AFTER = (
+    r"(?!\s*(?:ml|mg|mcg|g|gm|gram|grams|units?|u|meq|mmol|l|cc|kg|%|mg/|/|x\b|times|doses?|mins?|minutes"
+    r"|hrs?|hours))"
+)
+_CLOCK = re.compile(
+    r"(?<![\d/:.,#$])(?:"
+    r"(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
+    r"(?:[01]?\d|2[0-4]):[0-5]\d(?:\s*[ap]\.?m\.?)?(?![\d:/])" + _UNIT_AFTER + "|"
+    r"(?<![\d/:.,#$])(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
+    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/:.,])" + _UNIT_AFTER + "|"
+    r"(?<![\d/:.,#$])(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?(?![a-z])",
+    re.IGNORECASE,
+)
+_CONNECT = re.compile(r"^\s*(?:-+|–|—|to|until|till|thru|through)\s*$", re.IGNORECASE)
+_PUSH_LIKE = frozenset({"IV_PUSH", "IM", "SQ", "PO", "SL", "PR", "INHALED", "TOPICAL", "INTRATHECAL",
+                        "LOCAL_INFILTRATION", "EPIDURAL", "INTRA_ARTERIAL", "OTHER"})
+
+
+def clock_tokens(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Offsets of clock-time tokens in ``text[lo:hi]`` (military, hh:mm, h am/pm; volumes excluded)."""
+    return [(lo + m.start(), lo + m.end()) for m in _CLOCK.finditer(text[lo:hi])]
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, (len(text) if end < 0 else end)
+
+
+def event_segment(text: str, e: AdminEvent, later_mentions: Sequence[int]) -> tuple[int, int]:
+    """Return the part of the text that belongs to ``e`` (drug mention to next event/sentence/line end).
+
+    Indented lines right after the drug's line continue its entry ("    Admin time: 1410").
+    """
+    lo = e.mention_start
+    nxt = next((p for p in later_mentions if p > lo), len(text))
+    _, hi = _line_bounds(text, lo)
+    while hi < len(text) and hi < nxt:
+        following_end = text.find("\n", hi + 1)
+        following_end = len(text) if following_end < 0 else following_end
+        following = text[hi + 1 : following_end]
+        if not following.strip() or not following[:1].isspace():
+            break
+        hi = following_end
+    hi = min(hi, nxt)
+    first_line_end = _line_bounds(text, lo)[1]
+    sent = patterns()["sentence_end"].search(text, lo, min(hi, first_line_end))
+    if sent and hi == first_line_end:
+        hi = sent.start()
+    elif sent and sent.start() < first_line_end:
+        hi = min(hi, sent.start())
+    return lo, max(lo, hi)
+
+
+def _role(gap: str) -> str:
+    """Role of a clock time from the words just before it (the later of start/stop wording wins)."""
+    n = pattern_numbers().get("role_context_chars", 30)
+    window = gap[-n:]
+    stop = [m.end() for m in patterns()["stop_wording"].finditer(window)]
+    start = [m.end() for m in patterns()["start_wording"].finditer(window)]
+    if stop and (not start or max(stop) > max(start)):
+        return "end"
+    if start:
+        return "start"
+    return "at"
+
+
+def scan_segment(text: str, lo: int, hi: int) -> list[TimeMention]:
+    """Time mentions found in ``text[lo:hi]`` with roles (start / end / at / range)."""
+    out: list[TimeMention] = []
+    tokens = clock_tokens(text, lo, hi)
+    prev_end = lo
+    i = 0
+    while i < len(tokens):
+        s, e = tokens[i]
+        if i + 1 < len(tokens) and _CONNECT.match(text[e : tokens[i + 1][0]]):
+            s2, e2 = tokens[i + 1]
+            out.append(TimeMention(s, e2, "range", text[s:e2]))
+            prev_end = e2
+            i += 2
+            continue
+        out.append(TimeMention(s, e, _role(text[prev_end:s]), text[s:e]))
+        prev_end = e
+        i += 1
+    return out
+
+
+def _preceding_time(text: str, e: AdminEvent) -> TimeMention | None:
+    """Return the nearest clock time before the drug on its line.
+
+    Covers list headers ("Premeds @ 0900: dexa..., famotidine ...") and entry timestamps ("2230 BG 248.
+    D5 1/2NS started").
+    """
+    line_lo, _ = _line_bounds(text, e.mention_start)
+    tokens = clock_tokens(text, line_lo, e.mention_start)
+    if not tokens:
+        return None
+    s, t_end = tokens[-1]
+    return TimeMention(s, t_end, "at", text[s:t_end])
+
+
+def _adjacent_pair_later(mentions: list[TimeMention], text: str) -> list[TimeMention]:
+    """Of two 'at' times written side by side (MAR "scheduled  given" columns), keep the later column."""
+    ats = [m for m in mentions if m.role == "at"]
+    if len(ats) < 2:
+        return mentions
+    drop: set[int] = set()
+    ats.sort(key=lambda m: m.start)
+    for a, b in zip(ats, ats[1:], strict=False):
+        if re.fullmatch(r"[\s|]*", text[a.end : b.start]) and "\n" not in text[a.end : b.start]:
+            drop.add(id(a))
+    return [m for m in mentions if id(m) not in drop]
+
+
+def refine_mentions(text: str, events: Sequence[AdminEvent],
+                    is_infusion: Callable[[AdminEvent], bool]) -> dict[str, list[TimeMention]]:
+    """Choose the time mentions the resolver uses for each given event (see the module docstring).
+
+    Parameters
+    ----------
+    text
+        The note text.
+    events
+        The note's events sorted by ``mention_start``.
+    is_infusion
+        Predicate telling infusions from pushes/injections (stop times are read for infusions only).
+
+    Returns
+    -------
+    dict
+        ``event_id`` -> mentions (extraction's, possibly replaced or completed).
+    """
+    starts = sorted(e.mention_start for e in events)
+    out: dict[str, list[TimeMention]] = {}
+    for e in events:
+        mentions = list(e.time_mentions)
+        if e.status != "given":
+            out[e.event_id] = mentions
+            continue
+        lo, hi = event_segment(text, e, starts)
+        line_lo, line_hi = _line_bounds(text, e.mention_start)
+        found = scan_segment(text, lo, hi)
+        infusion = is_infusion(e)
+        start_like = [m for m in mentions if m.role in ("start", "at", "range")]
+        near = [m for m in start_like if line_lo <= m.start < max(hi, line_hi)]
+        own_start = [m for m in found if m.role in ("start", "at", "range")]
+        in_seg = [m for m in start_like if lo <= m.start < hi]
+        if own_start and not in_seg and (not near or all(m.start < lo for m in near)):
+            # the time written right after the drug beats a line timestamp or a time from another line
+            mentions = [m for m in mentions if m.role not in ("start", "at", "range")] + own_start
+        elif not start_like and own_start:
+            mentions = mentions + own_start
+        elif not start_like and not any(m.role == "end" for m in mentions):
+            pre = _preceding_time(text, e)
+            if pre is not None:
+                mentions.append(TimeMention(pre.start, pre.end, "start" if infusion else "at", pre.text))
+        elif start_like and not near:
+            pre = _preceding_time(text, e)
+            if pre is not None:
+                mentions = [m for m in mentions if m.role not in ("start", "at", "range")]
+                mentions.append(TimeMention(pre.start, pre.end, "start" if infusion else "at", pre.text))
+        if infusion and not any(m.role in ("end", "range") for m in mentions):
+            seen = {(m.start, m.end) for m in mentions}
+            mentions += [m for m in found if m.role == "end" and (m.start, m.end) not in seen]
+        if not infusion and e.route in _PUSH_LIKE:
+            if not any(m.role in ("start", "at", "range") for m in mentions):
+                ends = sorted((m for m in mentions if m.role == "end"), key=lambda m: m.start)
+                mentions = [TimeMention(m.start, m.end, "at", m.text) for m in ends[:1]]
+            else:
+                mentions = [m for m in mentions if m.role != "end"]
+        out[e.event_id] = _adjacent_pair_later(mentions, text)
+    _share_infusate(events, out)
+    return out
+
+
+def _share_infusate(events: Sequence[AdminEvent], out: dict[str, list[TimeMention]]) -> None:
+    groups: dict[str, list[AdminEvent]] = {}
+    for e in events:
+        if e.infusate_id and e.status == "given":
+            groups.setdefault(e.infusate_id, []).append(e)
+    for members in groups.values():
+        donor = next((m for m in members if any(t.role in ("start", "at", "range") for t in out[m.event_id])),
+                     None)
+        if donor is None:
+            continue
+        for m in members:
+            if not out[m.event_id]:
+                out[m.event_id] = list(out[donor.event_id])
