@@ -31,8 +31,8 @@ from typing import Any
 DISTINCT_CLASS: frozenset[str] = frozenset({"59", "XE", "XS", "XU"})
 #: The HCPCS modifiers that take part in HCPCS matching (digest item 42).
 WASTE_MODIFIERS: frozenset[str] = frozenset({"JW", "JZ"})
-#: Fields removed from a record before it is handed to the pipeline.
-EXPECTED_FIELDS: tuple[str, ...] = ("expected_cpt", "expected_hcpcs", "expected_given")
+#: Fields removed from a record before it goes to the pipeline (the answers and the text stating them).
+EXPECTED_FIELDS: tuple[str, ...] = ("expected_cpt", "expected_hcpcs", "expected_given", "rule", "rationale")
 
 CptKey = tuple[str, int]
 CptModKey = tuple[str, int, tuple[str, ...]]
@@ -336,7 +336,7 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
 
 
 def strip_expected(record: dict[str, Any]) -> dict[str, Any]:
-    """Return the input record without the ``expected_*`` fields (what the pipeline may see)."""
+    """Return the input record without the answer fields (``expected_*``, ``rule``, ``rationale``)."""
     return {k: v for k, v in record.items() if k not in EXPECTED_FIELDS}
 
 
@@ -366,6 +366,11 @@ def format_report(scores: dict[str, Any], show_failures: int = 10) -> str:
                      f" start {g['start_accuracy']:.3f} end {g['end_accuracy']:.3f}")
     lines.append("by setting: " + ", ".join(f"{k} {v['exact']}/{v['cases']}"
                                              for k, v in scores["by_setting"].items()))
+    weak = sorted(((k, v) for k, v in scores["by_rule"].items() if v["exact"] < v["cases"]),
+                  key=lambda kv: (kv[1]["exact_rate"], kv[0]))
+    if weak:
+        lines.append("rules with failing cases (exact/cases): "
+                     + ", ".join(f"{k} {v['exact']}/{v['cases']}" for k, v in weak))
     failures = [c for c in scores["cases"] if not c["exact"]]
     if show_failures and failures:
         lines.append(f"\nfailing cases ({len(failures)}; showing {min(show_failures, len(failures))}):")
@@ -379,7 +384,8 @@ def format_report(scores: dict[str, Any], show_failures: int = 10) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``infucode evaluate``."""
-    p = argparse.ArgumentParser(prog="infucode evaluate", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="infucode evaluate",
+                                description="Score produced claim lines against an evaluation file.")
     p.add_argument("file", help="evaluation JSONL (input records + expected_cpt / expected_hcpcs)")
     p.add_argument("--setting", choices=("facility", "professional"), default="facility",
                    help="default setting for records without one (default: facility)")

@@ -10,11 +10,11 @@ the number of predicted events with that attribute set, recall by the number of 
 (unmatched events count on their side). ``drug`` is event detection (true positive = a matched pair);
 ``drug_given`` is the same restricted to pairs where both sides say ``status == "given"`` (what billing
 reads). ``start`` and ``end`` are scored on ``given`` events only (on each side; the gold corpus puts no
-times on other statuses, and billing reads only given events). Equality: doses compare as amounts (``1 g`` == ``1000 mg``, ``1 L`` == ``1000 mL``); sites compare
-case- and punctuation-insensitively; times compare to the minute. On matched events the scorer also
-reports start/end accuracy (both-null counts as correct) and the mean absolute error of the duration in
-minutes over pairs where both sides have a start and an end; these timing figures use the matched pairs
-whose gold event is ``given``.
+times on other statuses, and billing reads only given events). Equality: doses compare as amounts
+(``1 g`` == ``1000 mg``, ``1 L`` == ``1000 mL``); sites compare case- and punctuation-insensitively;
+times compare to the minute. On the matched pairs whose gold event is ``given`` the scorer also reports
+start/end accuracy (both-null counts as correct) and the mean absolute error of the duration in minutes
+over pairs where both sides have a start and an end.
 
 Use :func:`score_records` from code; ``main`` is the CLI.
 """
@@ -290,7 +290,8 @@ def score_records(
                 elif gv is not None or pv is not None:
                     mismatches.append({"id": rid, "gold_event": g.get("event_id"),
                                        "pred_event": p.get("event_id"), "attribute": attr,
-                                       "expected": _show(attr, g), "got": _show(attr, p), "drug": g.get("drug")})
+                                       "expected": _show(attr, g), "got": _show(attr, p),
+                                       "drug": g.get("drug")})
             if g.get("status") != "given":
                 continue
             n_timed += 1
@@ -356,7 +357,8 @@ def format_report(result: dict[str, Any], title: str = "") -> str:
         return "n/a" if v is None else format(v, spec)
 
     lines.append(f"matched given events ({t['matched_given']}): start accuracy {fmt(t['start_accuracy'])}, "
-                 f"end accuracy {fmt(t['end_accuracy'])}, duration MAE {fmt(t['duration_mae_min'], '.1f')} min "
+                 f"end accuracy {fmt(t['end_accuracy'])}, "
+                 f"duration MAE {fmt(t['duration_mae_min'], '.1f')} min "
                  f"over {t['duration_pairs']} timed pairs")
     return "\n".join(lines)
 

@@ -29,10 +29,31 @@ OUT = ROOT / "pipeline" / "resources" / "coding"
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 
 SALT_WORDS = (
-    "hydrochloride", "hcl", "sodium", "sulfate", "phosphate", "acetate", "tromethamine", "citrate",
-    "mesylate", "tartrate", "succinate", "bromide", "chloride", "potassium", "calcium", "maleate",
-    "fumarate", "besylate", "disodium", "dihydrochloride", "lactate", "gluconate", "monohydrate",
-    "liposome", "liposomal",
+    "hydrochloride",
+    "hcl",
+    "sodium",
+    "sulfate",
+    "phosphate",
+    "acetate",
+    "tromethamine",
+    "citrate",
+    "mesylate",
+    "tartrate",
+    "succinate",
+    "bromide",
+    "chloride",
+    "potassium",
+    "calcium",
+    "maleate",
+    "fumarate",
+    "besylate",
+    "disodium",
+    "dihydrochloride",
+    "lactate",
+    "gluconate",
+    "monohydrate",
+    "liposome",
+    "liposomal",
 )
 ADMIN_CODE = re.compile(r"^(96[34]\d\d|C8957)$")
 DRUG_UNITS = {"mg", "mcg", "g", "mL", "units", "IU", "mEq", "mmol"}
@@ -62,8 +83,11 @@ def parse_names(desc: str) -> list[str]:
     d = re.sub(r"\([^)]*\)", " ", d)
     d = re.sub(r"^(injection|infusion|inj\.?)\s*,?\s*", "", d)
     first = d.split(",")[0]
-    first = re.sub(r"\b(for injection|injection|infusion|per|up to|\d[\d.]*\s*(mg|mcg|gm|g|ml|cc|units?)\b).*$",
-                   "", first).strip(" ,.-")
+    first = re.sub(
+        r"\b(for injection|injection|infusion|per|up to|\d[\d.]*\s*(mg|mcg|gm|g|ml|cc|units?)\b).*$",
+        "",
+        first,
+    ).strip(" ,.-")
     names = []
     if first and not re.search(r"\d", first):
         names.append(re.sub(r"\s+", " ", first))
@@ -121,18 +145,20 @@ def build_drug_hcpcs(shared: Path) -> list[dict[str, object]]:
             if n:
                 names.add(n)
                 names.add(n.replace(" / ", "/"))
-        out.append({
-            "code": r["code"],
-            "desc_names": ";".join(desc_names),
-            "names": ";".join(sorted(names - set(desc_names))),
-            "rxcuis": r["ingredient_rxcui"],
-            "dose_amount": r["dose_amount"],
-            "dose_unit": r["dose_unit"],
-            "form": form_of(r["code"], r["long_description"]),
-            "priority": priority_of(r),
-            "current_asp": "Y" if r["asp_payment_limit_2025q4"] else "N",
-            "description": r["long_description"],
-        })
+        out.append(
+            {
+                "code": r["code"],
+                "desc_names": ";".join(desc_names),
+                "names": ";".join(sorted(names - set(desc_names))),
+                "rxcuis": r["ingredient_rxcui"],
+                "dose_amount": r["dose_amount"],
+                "dose_unit": r["dose_unit"],
+                "form": form_of(r["code"], r["long_description"]),
+                "priority": priority_of(r),
+                "current_asp": "Y" if r["asp_payment_limit_2025q4"] else "N",
+                "description": r["long_description"],
+            }
+        )
     return out
 
 
@@ -170,7 +196,11 @@ def build_brands(shared: Path, drug_rows: list[dict[str, object]]) -> list[dict[
 
 def build_addons(shared: Path) -> list[dict[str, object]]:
     return [
-        {"add_on_code": r["add_on_code"], "primary_code": r["primary_code"], "aoc_edit_type": r["aoc_edit_type"]}
+        {
+            "add_on_code": r["add_on_code"],
+            "primary_code": r["primary_code"],
+            "aoc_edit_type": r["aoc_edit_type"],
+        }
         for r in _read(shared / "addon_codes_963xx.csv")
     ]
 
@@ -185,8 +215,12 @@ def build_mue(shared: Path) -> list[dict[str, object]]:
 
 def build_ptp(shared: Path) -> list[dict[str, object]]:
     return [
-        {"column1": r["column1"], "column2": r["column2"], "modifier_indicator": r["modifier_indicator"],
-         "rationale": r["ptp_rationale"]}
+        {
+            "column1": r["column1"],
+            "column2": r["column2"],
+            "modifier_indicator": r["modifier_indicator"],
+            "rationale": r["ptp_rationale"],
+        }
         for r in _read(shared / "ncci_ptp_963xx.csv")
         if r["active_2024_07_01"] == "Y" and ADMIN_CODE.match(r["column1"]) and ADMIN_CODE.match(r["column2"])
     ]
@@ -209,28 +243,48 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     shared: Path = args.shared
     drug_rows = build_drug_hcpcs(shared)
-    _write(OUT / "drug_hcpcs.v1.csv",
-           ["code", "desc_names", "names", "rxcuis", "dose_amount", "dose_unit", "form", "priority", "current_asp", "description"],
-           drug_rows)
-    _write(OUT / "chemo_drugs.v1.csv", ["ingredient", "admin_class", "source"], build_chemo(shared, drug_rows))
+    _write(
+        OUT / "drug_hcpcs.v1.csv",
+        [
+            "code",
+            "desc_names",
+            "names",
+            "rxcuis",
+            "dose_amount",
+            "dose_unit",
+            "form",
+            "priority",
+            "current_asp",
+            "description",
+        ],
+        drug_rows,
+    )
+    _write(
+        OUT / "chemo_drugs.v1.csv", ["ingredient", "admin_class", "source"], build_chemo(shared, drug_rows)
+    )
     _write(OUT / "brand_hcpcs.v1.csv", ["term", "codes"], build_brands(shared, drug_rows))
-    _write(OUT / "addon_primaries.v1.csv", ["add_on_code", "primary_code", "aoc_edit_type"], build_addons(shared))
+    _write(
+        OUT / "addon_primaries.v1.csv", ["add_on_code", "primary_code", "aoc_edit_type"], build_addons(shared)
+    )
     _write(OUT / "mue.v1.csv", ["code", "mue_value", "mai", "rationale"], build_mue(shared))
     _write(OUT / "ptp.v1.csv", ["column1", "column2", "modifier_indicator", "rationale"], build_ptp(shared))
     validate_overrides(drug_rows)
     generated = {
         "drug_hcpcs.v1.csv": "shared/data/hcpcs_drugs.csv (CMS HCPCS Oct 2025 + ASP 4Q2025), names parsed",
         "chemo_drugs.v1.csv": "shared/data/hcpcs_drugs.csv J9000-J9999 ingredients + chemo_curated.v1.csv",
-        "brand_hcpcs.v1.csv": "shared/data/drug_lexicon.csv CMS crosswalk drug names + brands in HCPCS descriptions",
+        "brand_hcpcs.v1.csv": "shared/data/drug_lexicon.csv crosswalk names + brands in HCPCS descriptions",
         "addon_primaries.v1.csv": "shared/data/addon_codes_963xx.csv (NCCI AOC 2024Q3)",
         "mue.v1.csv": "shared/data/mue_963xx.csv (Medicare practitioner MUE 2024-07-01)",
-        "ptp.v1.csv": "shared/data/ncci_ptp_963xx.csv (practitioner PTP v30.2, active pairs among admin codes)",
+        "ptp.v1.csv": "shared/data/ncci_ptp_963xx.csv (practitioner PTP v30.2, active admin-code pairs)",
     }
     manifest = {}
     for path in sorted(OUT.glob("*.v*.csv")):
         src = generated.get(path.name, "curated from shared/reference/coding-rules.md (see file rows)")
-        manifest[path.name] = {"sha256": _sha(path), "source": src,
-                               "generated_by": "scripts/build_coding_tables.py" if path.name in generated else None}
+        manifest[path.name] = {
+            "sha256": _sha(path),
+            "source": src,
+            "generated_by": "scripts/build_coding_tables.py" if path.name in generated else None,
+        }
     (OUT / "PROVENANCE.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {len(manifest)} tables to {OUT}")
     return 0

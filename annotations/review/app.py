@@ -571,7 +571,7 @@ def create_app(
         "/api/sessions",
         tags=["review"],
         status_code=201,
-        summary="Create a session from notes (JSONL) or import a reviewed set (gold, brat, prodigy, labelstudio)",
+        summary="Create a session from notes (JSONL), or import a reviewed set in one of the formats",
     )
     def api_create_session(
         file: Annotated[UploadFile, File(description="JSONL notes, or an export in one of the formats")],

@@ -11,8 +11,10 @@ event attribute (status, drug, dose, route, times, ...). Pure Python, no web sta
 
 Format notes
 ------------
-* **gold** - the project's gold JSONL (``annotations/gold.py``): ``{id, text, encounter_date, setting,
-  gold_events}`` plus ``gold_cpt``/``gold_hcpcs``/``reviewer`` when present.
+* **gold** - the project's gold JSONL (``annotations/gold.py``): ``{id, text, encounter_date, setting, style,
+  split, gold_events}`` plus ``gold_cpt``/``gold_hcpcs``/``reviewer`` when present. Events are renumbered
+  ``g1..gN`` in text order and reduced to the gold event keys, so this pair round-trips to the *gold
+  canonical form* of a document (``from_gold(to_gold(d))`` is stable under a second round trip).
 * **brat** - a zip with ``<stem>.txt`` + ``<stem>.ann`` per note, ``annotation.conf`` and
   ``documents.jsonl`` (note id, date, setting, codes). Each span is a text-bound ``T`` annotation with its
   label; each event is a BRAT event ``E`` of type ``Administration`` whose trigger duplicates the event's
@@ -35,6 +37,7 @@ import zipfile
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from infucode.annotations import gold
 from infucode.annotations.schema import SPAN_LABELS
 
 #: name -> (media type, file extension)
@@ -141,26 +144,71 @@ def _insert_spanless(events: list[dict[str, Any]], spanless: Any) -> list[dict[s
 
 
 # ------------------------------------------------------------------------------------------------ gold
+def _drug_start(ev: dict[str, Any]) -> int:
+    starts = [s["start"] for s in ev["spans"] if s["label"] == "DRUG"] or [s["start"] for s in ev["spans"]]
+    return min(starts) if starts else 1 << 60
+
+
+def to_gold_record(doc: dict[str, Any]) -> dict[str, Any]:
+    """Return one review document as a record of the project's gold format (``annotations/gold.py``).
+
+    Events are put in text order (by their DRUG span) and renumbered ``g1..gN`` (code lines' ``event_ids``
+    follow), carry exactly the gold event keys (``gold.EVENT_KEYS``; ``access_id`` too when set), and
+    ``drug_text`` is re-read from the DRUG span so that it always matches the text. ``encounter_date`` is
+    omitted when unknown; ``split`` comes from ``gold.split_for``; ``style`` from the note's meta.
+    """
+    d = normalize_doc(doc)
+    events = sorted(d["events"], key=_drug_start)
+    renum = {ev["event_id"]: f"g{n}" for n, ev in enumerate(events, start=1)}
+    gold_events = []
+    for ev in events:
+        g = {k: ev.get(k) for k in gold.EVENT_KEYS}
+        g["event_id"] = renum[ev["event_id"]]
+        g["drug"] = str(ev.get("drug") or "").lower()
+        g["status"] = ev.get("status") or "given"
+        g["spans"] = ev["spans"]
+        drug_spans = [s for s in ev["spans"] if s["label"] == "DRUG"]
+        if len(drug_spans) == 1:
+            g["drug_text"] = d["text"][drug_spans[0]["start"] : drug_spans[0]["end"]]
+        elif g["drug_text"] is None:
+            g["drug_text"] = ""
+        if ev.get("access_id"):
+            g["access_id"] = ev["access_id"]
+        gold_events.append(g)
+
+    def _lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**ln, "event_ids": [renum.get(e, e) for e in ln.get("event_ids") or []]} for ln in lines]
+
+    meta = dict(d["meta"])
+    rec: dict[str, Any] = {"id": d["id"], "text": d["text"]}
+    if d["encounter_date"]:
+        rec["encounter_date"] = d["encounter_date"]
+    rec["setting"] = d["setting"] if d["setting"] in gold.SETTINGS else "facility"
+    rec["style"] = str(meta.pop("style", None) or "reviewed")
+    meta.pop("split", None)
+    rec["split"] = gold.split_for(d["id"])
+    rec["gold_events"] = gold_events
+    if d["cpt"] or d["hcpcs"]:
+        rec["gold_cpt"] = _lines(d["cpt"])
+        rec["gold_hcpcs"] = _lines(d["hcpcs"])
+    if d["reviewer"]:
+        rec["reviewer"] = d["reviewer"]
+    if meta:
+        rec["meta"] = meta
+    return rec
+
+
 def to_gold(docs: Iterable[dict[str, Any]]) -> str:
-    """Write review documents as the project's gold JSONL."""
-    recs = []
-    for d in map(normalize_doc, docs):
-        rec: dict[str, Any] = {
-            "id": d["id"],
-            "text": d["text"],
-            "encounter_date": d["encounter_date"],
-            "setting": d["setting"],
-            "gold_events": d["events"],
-        }
-        if d["cpt"] or d["hcpcs"]:
-            rec["gold_cpt"] = d["cpt"]
-            rec["gold_hcpcs"] = d["hcpcs"]
-        if d["reviewer"]:
-            rec["reviewer"] = d["reviewer"]
-        if d["meta"]:
-            rec["meta"] = d["meta"]
-        recs.append(rec)
-    return _jsonl(recs)
+    """Write review documents as the project's gold JSONL (see :func:`to_gold_record`)."""
+    return _jsonl(to_gold_record(d) for d in docs)
+
+
+def gold_problems(docs: Iterable[dict[str, Any]]) -> list[str]:
+    """Problems ``gold.validate_gold_record`` finds in the gold export of ``docs`` (ids only, no text)."""
+    out: list[str] = []
+    for d in docs:
+        out.extend(gold.validate_gold_record(to_gold_record(d)))
+    return out
 
 
 def from_gold(data: str | bytes) -> list[dict[str, Any]]:

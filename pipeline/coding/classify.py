@@ -40,6 +40,7 @@ class Admin:
     push_fallback: bool = False
     discontinued: bool = False
     diluent_ids: set[str] = field(default_factory=set)
+    route: str | None = None
     documented_reason: bool = False
     flags: list[Flag] = field(default_factory=list)
 
@@ -127,11 +128,19 @@ def _stopped_early(events: list[AdminEvent], minutes: float, tables: CodingTable
     for e in events:
         if e.documented_duration_min and e.documented_duration_min > tables.t("push_max_min"):
             return True
-        if e.volume_ml and e.rate_ml_hr and e.volume_ml / e.rate_ml_hr * 60.0 > tables.t("push_max_min") \
-                and e.end is not None:
+        if (
+            e.volume_ml
+            and e.rate_ml_hr
+            and e.volume_ml / e.rate_ml_hr * 60.0 > tables.t("push_max_min")
+            and e.end is not None
+        ):
             return True
-        if e.volume_ml and e.end is not None and minutes > 0 \
-                and e.volume_ml / minutes * 60.0 > tables.t("stopped_early_rate_ml_hr"):
+        if (
+            e.volume_ml
+            and e.end is not None
+            and minutes > 0
+            and e.volume_ml / minutes * 60.0 > tables.t("stopped_early_rate_ml_hr")
+        ):
             return True
     return False
 
@@ -140,7 +149,7 @@ IV_DEVICE_CUES = ("piv", "iv", "port", "picc", "cvc", "central", "midline", "cat
 
 
 def effective_route(event: AdminEvent, tables: CodingTables) -> str | None:
-    """The event's route, or an IV route inferred from IV-only evidence when extraction left it empty.
+    """Return the event's route, or an IV route inferred from IV-only evidence when extraction left it empty.
 
     A crystalloid bag (NS, LR, D5W ...) is always IV; a drug with no route is taken as IV when the note gives
     a bag volume, a rate, a stop time or an IV device/line cue. Otherwise None (unknown: no guess).
@@ -150,7 +159,12 @@ def effective_route(event: AdminEvent, tables: CodingTables) -> str | None:
         return "IV_INFUSION"
     if event.route:
         return event.route
-    if event.volume_ml or event.rate_ml_hr or event.end is not None or event.line_cue:
+    if (
+        (event.volume_ml or 0.0) >= tables.t("iv_bag_min_ml")
+        or event.rate_ml_hr
+        or event.end is not None
+        or event.line_cue
+    ):
         return "IV"
     dev = f" {(event.device or '').lower()} "
     if any(c in dev for c in IV_DEVICE_CUES):
@@ -174,14 +188,48 @@ def group_events(events: list[AdminEvent], tables: CodingTables | None = None) -
     """
     joined: dict[str, str] = {}
     if tables is not None:
-        bags = [e for e in events if e.start is not None and e.route == "IV_INFUSION" and e.end is not None]
         for e in events:
-            if e.route is None and e.start is not None and e.end is None and not e.volume_ml \
-                    and effective_route(e, tables) is None:
-                host = next((b for b in bags if b.start == e.start and b.event_id != e.event_id), None)
-                if host is not None:
-                    joined[e.event_id] = host.infusate_id or f"bag-{host.event_id}"
-                    joined.setdefault(host.event_id, host.infusate_id or f"bag-{host.event_id}")
+            if (
+                e.start is None
+                or e.end is not None
+                or e.infusate_id
+                or fluid_class(e.drug, tables) is not None
+            ):
+                continue
+            host = None
+            if e.route is None and not e.volume_ml and effective_route(e, tables) is None:
+                # a route-less drug started with a drug bag: mixed in that bag
+                host = next(
+                    (
+                        b
+                        for b in events
+                        if b is not e
+                        and b.start == e.start
+                        and b.end is not None
+                        and b.route == "IV_INFUSION"
+                        and fluid_class(b.drug, tables) is None
+                    ),
+                    None,
+                )
+            if host is None and e.route in (None, "IV_INFUSION") and not e.volume_ml:
+                # a small unlabelled crystalloid bag hung with a drug that has no stop time: its diluent
+                host = next(
+                    (
+                        b
+                        for b in events
+                        if b is not e
+                        and b.start == e.start
+                        and fluid_class(b.drug, tables) == "crystalloid"
+                        and not b.infusate_id
+                        and b.purpose not in ("hydration", "kvo", "carrier", "flush")
+                        and 0 < (b.volume_ml or 0.0) <= tables.t("ivpb_max_ml")
+                    ),
+                    None,
+                )
+            if host is not None:
+                key = host.infusate_id or f"bag-{host.event_id}"
+                joined[e.event_id] = key
+                joined.setdefault(host.event_id, key)
     groups: dict[str, list[AdminEvent]] = {}
     order: list[str] = []
     for e in events:
@@ -230,23 +278,39 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
     purposes = {e.purpose for e in events if e.purpose}
     indications = [e.indication for e in events if e.indication]
     documented = bool(indications) or "hydration" in purposes or "therapeutic" in purposes
-    admin = Admin(events=events, category=None, reason="", rule="", minutes=minutes, minutes_source=src,
-                  interval=interval, encounter=enc, access=acc, documented_reason=documented)
+    admin = Admin(
+        events=events,
+        category=None,
+        reason="",
+        rule="",
+        minutes=minutes,
+        minutes_source=src,
+        interval=interval,
+        encounter=enc,
+        access=acc,
+        documented_reason=documented,
+    )
+    admin.route = _group_route(events, tables)
 
     # therapeutic electrolytes (KCl for hypokalemia) are drugs, not hydration (digest section 9)
     bag_ml = sum((c.volume_ml or 0.0) for c in crystalloids)
     therapeutic_lytes = [
-        e for e in electrolytes
-        if e.purpose == "therapeutic" or not crystalloids
+        e
+        for e in electrolytes
+        if e.purpose == "therapeutic"
+        or not crystalloids
         or (e.indication and not _hydration_reason(e.indication, tables))
         or _above_maintenance(e, bag_ml, tables)
     ]
     drug_members = drugs + therapeutic_lytes
     admin.drug_key = frozenset(norm_drug(e.drug) for e in (drug_members or events))
     if drug_members:
-        # the fluid of a drug's bag is its vehicle unless documented as a primary fluid (hydration/KVO/carrier)
-        admin.diluent_ids = {c.event_id for c in crystalloids + electrolytes
-                             if c not in drug_members and c.purpose not in ("hydration", "kvo", "carrier")}
+        # a drug's bag fluid is its vehicle unless documented as a primary fluid (hydration/KVO/carrier)
+        admin.diluent_ids = {
+            c.event_id
+            for c in crystalloids + electrolytes
+            if c not in drug_members and c.purpose not in ("hydration", "kvo", "carrier")
+        }
 
     route = _group_route(events, tables)
     if all(e.purpose in NON_BILLABLE_PURPOSES for e in events):
@@ -258,9 +322,15 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
     if route is None:
         admin.reason = "route not documented: no administration code without a route"
         admin.rule = "R36-documentation"
-        admin.flags.append(Flag("ROUTE_NOT_DOCUMENTED", "warning",
-                                "Route of a given drug is not documented; no administration code suggested.",
-                                ids, "R36-documentation"))
+        admin.flags.append(
+            Flag(
+                "ROUTE_NOT_DOCUMENTED",
+                "warning",
+                "Route of a given drug is not documented; no administration code suggested.",
+                ids,
+                "R36-documentation",
+            )
+        )
         return admin
     family = tables.route_family.get(route, "none")
     if family == "none":
@@ -268,21 +338,41 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
         admin.rule = "R7-included-services" if route == "LOCAL_INFILTRATION" else "R27-route"
         return admin
 
+    if drug_members and all(e.dose is None and e.start is None and not e.volume_ml for e in events):
+        admin.reason = "drug with no dose and no time documented: administration not supported"
+        admin.rule = "R36-documentation"
+        admin.flags.append(
+            Flag(
+                "INSUFFICIENT_DOCUMENTATION",
+                "warning",
+                "Given drug has neither a dose nor a time: no administration code suggested (rule 36).",
+                ids,
+                "R36-documentation",
+            )
+        )
+        return admin
     chemo = next((c for c in (chemo_class(e.drug, tables) for e in drug_members) if c), None)
     if chemo is None and "chemotherapy" in purposes and drug_members:
         chemo = "chemo"
 
     if family == "im_sq":
-        rate = any(e.rate_ml_hr for e in events) or any("pump" in (e.device or "").lower() for e in events) \
+        rate = (
+            any(e.rate_ml_hr for e in events)
+            or any("pump" in (e.device or "").lower() for e in events)
             or any((e.volume_ml or 0.0) > tables.t("sq_injection_max_ml") for e in events)
-        if route == "SQ" and ((minutes is not None and not is_push_length(minutes, tables)) or rate) \
-                and "sq_infusion" in tables.categories:
+        )
+        if (
+            route == "SQ"
+            and ((minutes is not None and not is_push_length(minutes, tables)) or rate)
+            and "sq_infusion" in tables.categories
+        ):
             admin.category = "sq_infusion"
             admin.reason = f"subcutaneous infusion of {admin.drugs_text}"
             admin.rule = "R28-sq-infusion"
         elif chemo and "chemo_injection" in tables.categories:
             admin.category = "chemo_hormonal_injection" if chemo == "hormonal" else "chemo_injection"
-            admin.reason = f"{route} injection of the {'hormonal anti-neoplastic' if chemo == 'hormonal' else 'chemotherapy/complex'} drug {admin.drugs_text}"
+            kind = "hormonal anti-neoplastic" if chemo == "hormonal" else "chemotherapy/complex"
+            admin.reason = f"{route} injection of the {kind} drug {admin.drugs_text}"
             admin.rule = "R3-facility-hierarchy"
         else:
             admin.category = "im_sq_injection"
@@ -299,18 +389,28 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
     if not drug_members:
         fluid_purposes = {e.purpose for e in crystalloids + electrolytes}
         if fluid_purposes and fluid_purposes <= set(NOT_HYDRATION_PURPOSES):
-            admin.reason = (f"{'/'.join(sorted(p for p in fluid_purposes if p))} fluid is not billable hydration "
-                            "(the bag is still charged)")
+            admin.reason = (
+                f"{'/'.join(sorted(p for p in fluid_purposes if p))} fluid is not billable hydration "
+                "(the bag is still charged)"
+            )
             admin.rule = "R34-not-hydration"
             return admin
         cue = _not_hydration_cue(events, tables)
         if cue:
-            admin.reason = (f"{cue} fluid without a documented hydration need is not billable hydration "
-                            "(the bag is still charged)")
+            admin.reason = (
+                f"{cue} fluid without a documented hydration need is not billable hydration "
+                "(the bag is still charged)"
+            )
             admin.rule = "R35-hydration-necessity"
-            admin.flags.append(Flag("FLUID_NOT_HYDRATION", "info",
-                                    f"Fluid documented as {cue}: no hydration code (rules 34-35); bag charged (rule 44).",
-                                    ids, "R35-hydration-necessity"))
+            admin.flags.append(
+                Flag(
+                    "FLUID_NOT_HYDRATION",
+                    "info",
+                    f"Fluid documented as {cue}: no hydration code (rules 34-35); bag charged (rule 44).",
+                    ids,
+                    "R35-hydration-necessity",
+                )
+            )
             return admin
         admin.category = "hydration"
         admin.reason = f"hydration with {admin.drugs_text}"
@@ -323,17 +423,30 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
         admin.reason = f"prolonged infusion of {admin.drugs_text} started on a portable/implantable pump"
         admin.rule = "R3-facility-hierarchy"
         return admin
-    if chemo and route == "IV_INFUSION" and minutes is not None and is_push_length(minutes, tables) \
-            and _stopped_early(events, minutes, tables):
+    if (
+        chemo
+        and route == "IV_INFUSION"
+        and minutes is not None
+        and is_push_length(minutes, tables)
+        and _stopped_early(events, minutes, tables)
+    ):
         admin.category = "chemo_infusion"
         admin.discontinued = True
-        admin.reason = (f"{admin.drugs_text} infusion stopped after {minutes:g} min, before its planned duration: "
-                        "reported as the intended infusion (rule 13)")
+        admin.reason = (
+            f"{admin.drugs_text} infusion stopped after {minutes:g} min, before its planned duration: "
+            "reported as the intended infusion (rule 13)"
+        )
         admin.rule = "R13-discontinued-chemo"
-        admin.flags.append(Flag("DISCONTINUED_INFUSION", "warning",
-                                "Chemotherapy infusion stopped early: coded as the intended infusion (53 on a "
-                                "professional claim; hospitals use OPPS discontinuation modifiers).", ids,
-                                "R13-discontinued-chemo"))
+        admin.flags.append(
+            Flag(
+                "DISCONTINUED_INFUSION",
+                "warning",
+                "Chemotherapy infusion stopped early: coded as the intended infusion (53 on a "
+                "professional claim; hospitals use OPPS discontinuation modifiers).",
+                ids,
+                "R13-discontinued-chemo",
+            )
+        )
         return admin
     if route == "IV_PUSH":
         admin.category = f"{prefix}_push"
@@ -351,16 +464,70 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
     else:
         admin.category = f"{prefix}_push"
         admin.push_fallback = True
-        admin.reason = (f"{admin.drugs_text} given IV without a documented stop time, rate or volume: reported as a "
-                        "push because more than 15 minutes cannot be shown")
+        admin.reason = (
+            f"{admin.drugs_text} given IV without a documented stop time, rate or volume: reported as a "
+            "push because more than 15 minutes cannot be shown"
+        )
         admin.rule = "R38-push-fallback"
-        admin.flags.append(Flag("PUSH_FALLBACK_NO_STOP_TIME", "warning",
-                                "IV drug with no stop time and no rate/volume: coded as a push (rule 38); "
-                                "document the stop time to support an infusion code.", ids, "R38-push-fallback"))
-        admin.flags.append(Flag("PUSH_INFUSION_DECIDED_BY_MISSING_TIME", "warning",
-                                "Push versus infusion was decided by a missing time.", ids, "R38-push-fallback"))
+        admin.flags.append(
+            Flag(
+                "PUSH_FALLBACK_NO_STOP_TIME",
+                "warning",
+                "IV drug with no stop time and no rate/volume: coded as a push (rule 38); "
+                "document the stop time to support an infusion code.",
+                ids,
+                "R38-push-fallback",
+            )
+        )
+        admin.flags.append(
+            Flag(
+                "PUSH_INFUSION_DECIDED_BY_MISSING_TIME",
+                "warning",
+                "Push versus infusion was decided by a missing time.",
+                ids,
+                "R38-push-fallback",
+            )
+        )
         if route == "IV_INFUSION":
-            admin.flags.append(Flag("MISSING_STOP_TIME", "warning",
-                                    "Infusion has no stop time (and no rate/volume to compute one).", ids,
-                                    "R37-missing-stop-time"))
+            admin.flags.append(
+                Flag(
+                    "MISSING_STOP_TIME",
+                    "warning",
+                    "Infusion has no stop time (and no rate/volume to compute one).",
+                    ids,
+                    "R37-missing-stop-time",
+                )
+            )
     return admin
+
+
+def merge_same_drug_infusions(admins: list[Admin]) -> list[Admin]:
+    """Add up the time of repeated infusions of the same drug on one access in one encounter.
+
+    An infusion restarted after infiltration (rule 30) or re-hung later is one drug's infusion time, not a
+    new sequential drug (rule 20); separate-bag time is contested (section 9), so a flag says it was summed.
+    Overlapping same-drug bags are left alone (the concurrency logic handles them).
+    """
+    out: list[Admin] = []
+    seen: dict[tuple[str, str, str, frozenset[str]], Admin] = {}
+    for a in sorted(admins, key=lambda x: x.sort_key):
+        if a.category not in ("tpd_infusion", "chemo_infusion") or a.minutes is None:
+            out.append(a)
+            continue
+        key = (a.category, a.encounter, a.access, a.drug_key)
+        first = seen.get(key)
+        if first is None or (first.interval and a.interval and a.interval[0] < first.interval[1]):
+            seen.setdefault(key, a)
+            out.append(a)
+            continue
+        first.events.extend(a.events)
+        first.minutes = (first.minutes or 0.0) + a.minutes
+        if first.interval and a.interval:
+            first.interval = (first.interval[0], max(first.interval[1], a.interval[1]))
+        first.reason = f"{first.drugs_text} infused {first.minutes:g} min in all (same drug restarted/re-hung)"
+        first.flags.extend(a.flags)
+        first.flags.append(Flag("SAME_DRUG_INFUSION_TIME_SUMMED", "info",
+                                "Repeated infusions of the same drug on one access were timed together "
+                                "(restart after infiltration is the same service, rule 30).",
+                                [e.event_id for e in first.events], "R30-restart-same-access"))
+    return out

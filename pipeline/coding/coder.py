@@ -10,7 +10,7 @@ from datetime import datetime
 
 from infucode.annotations.schema import AdminEvent, CodeLine, CodingResult, Flag
 from infucode.pipeline.coding.audit import audit_claim, hydration_flags
-from infucode.pipeline.coding.classify import Admin, classify, group_events
+from infucode.pipeline.coding.classify import Admin, classify, group_events, merge_same_drug_infusions
 from infucode.pipeline.coding.durations import additional_hour_units
 from infucode.pipeline.coding.hcpcs import hcpcs_lines
 from infucode.pipeline.coding.hierarchy import (
@@ -44,29 +44,99 @@ def _per_injection_lines(admins: list[Admin], tables: CodingTables) -> list[Line
     for i, a in enumerate(sq):
         cat = tables.categories["sq_infusion"]
         if i == 0:
-            out.append(LineInfo(CodeLine(cat.initial_code, 1, [], a.ids, cat.rule,
-                                         f"Subcutaneous infusion of {a.drugs_text} (initial, including pump set-up)."),
-                                a.encounter, a.access, "injection", "sq_infusion", cat.rank))
+            out.append(
+                LineInfo(
+                    CodeLine(
+                        cat.initial_code,
+                        1,
+                        [],
+                        a.ids,
+                        cat.rule,
+                        f"Subcutaneous infusion of {a.drugs_text} (initial, including pump set-up).",
+                    ),
+                    a.encounter,
+                    a.access,
+                    "injection",
+                    "sq_infusion",
+                    cat.rank,
+                )
+            )
             units = additional_hour_units(a.minutes or 0.0, tables)
             if units and cat.additional_hour_code:
-                out.append(LineInfo(CodeLine(cat.additional_hour_code, units, [], a.ids, "R28-sq-infusion",
-                                             f"Subcutaneous infusion ran {a.minutes:g} min: {units} additional hour(s)."),
-                                    a.encounter, a.access, "additional_hour", "sq_infusion", cat.rank))
+                out.append(
+                    LineInfo(
+                        CodeLine(
+                            cat.additional_hour_code,
+                            units,
+                            [],
+                            a.ids,
+                            "R28-sq-infusion",
+                            f"Subcutaneous infusion ran {a.minutes:g} min: {units} additional hour(s).",
+                        ),
+                        a.encounter,
+                        a.access,
+                        "additional_hour",
+                        "sq_infusion",
+                        cat.rank,
+                    )
+                )
         elif cat.sequential_code:
-            out.append(LineInfo(CodeLine(cat.sequential_code, 1, [], a.ids, "R28-sq-infusion",
-                                         f"Additional subcutaneous infusion site/pump set-up for {a.drugs_text}."),
-                                a.encounter, a.access, "sequential", "sq_infusion", cat.rank))
+            out.append(
+                LineInfo(
+                    CodeLine(
+                        cat.sequential_code,
+                        1,
+                        [],
+                        a.ids,
+                        "R28-sq-infusion",
+                        f"Additional subcutaneous infusion site/pump set-up for {a.drugs_text}.",
+                    ),
+                    a.encounter,
+                    a.access,
+                    "sequential",
+                    "sq_infusion",
+                    cat.rank,
+                )
+            )
     for a in sorted((a for a in admins if a.category in PER_SERVICE), key=lambda a: a.sort_key):
         cat = tables.categories[a.category or ""]
-        out.append(LineInfo(CodeLine(cat.initial_code, 1, [], a.ids, a.rule,
-                                     f"{a.reason[0].upper()}{a.reason[1:]}: pump initiation reported once per pump."),
-                            a.encounter, a.access, "service", a.category or "", cat.rank))
+        out.append(
+            LineInfo(
+                CodeLine(
+                    cat.initial_code,
+                    1,
+                    [],
+                    a.ids,
+                    a.rule,
+                    f"{a.reason[0].upper()}{a.reason[1:]}: pump initiation reported once per pump.",
+                ),
+                a.encounter,
+                a.access,
+                "service",
+                a.category or "",
+                cat.rank,
+            )
+        )
     for a in sorted((a for a in admins if a.category in PER_INJECTION), key=lambda a: a.sort_key):
         cat = tables.categories[a.category or ""]
-        out.append(LineInfo(CodeLine(cat.initial_code, 1, [], a.ids, a.rule,
-                                     f"{a.reason[0].upper()}{a.reason[1:]}: reported per injection, outside the IV "
-                                     "initial/add-on hierarchy."), a.encounter, a.access, "injection",
-                            a.category or "", cat.rank))
+        out.append(
+            LineInfo(
+                CodeLine(
+                    cat.initial_code,
+                    1,
+                    [],
+                    a.ids,
+                    a.rule,
+                    f"{a.reason[0].upper()}{a.reason[1:]}: reported per injection, outside the IV "
+                    "initial/add-on hierarchy.",
+                ),
+                a.encounter,
+                a.access,
+                "injection",
+                a.category or "",
+                cat.rank,
+            )
+        )
     return out
 
 
@@ -78,8 +148,14 @@ def _merge(lines: list[LineInfo]) -> list[CodeLine]:
     for li in initial + sorted(rest, key=lambda x: (x.line.code, x.line.modifiers)):
         key = (li.line.code, tuple(li.line.modifiers))
         if key not in merged:
-            merged[key] = CodeLine(li.line.code, li.line.units, list(li.line.modifiers), list(li.line.event_ids),
-                                   li.line.rule, li.line.rationale)
+            merged[key] = CodeLine(
+                li.line.code,
+                li.line.units,
+                list(li.line.modifiers),
+                list(li.line.event_ids),
+                li.line.rule,
+                li.line.rationale,
+            )
             order.append(key)
             continue
         m = merged[key]
@@ -93,8 +169,12 @@ def _merge(lines: list[LineInfo]) -> list[CodeLine]:
     return [merged[k] for k in order]
 
 
-def code_events(events: list[AdminEvent], setting: str = "facility", place_of_service: str | None = None,
-                tables: CodingTables | None = None) -> CodingResult:
+def code_events(
+    events: list[AdminEvent],
+    setting: str = "facility",
+    place_of_service: str | None = None,
+    tables: CodingTables | None = None,
+) -> CodingResult:
     """Code resolved administration events into CPT and HCPCS lines with audit flags.
 
     Parameters
@@ -124,19 +204,33 @@ def code_events(events: list[AdminEvent], setting: str = "facility", place_of_se
         pos = str(place_of_service).strip().zfill(2)
         facility_pos = tables.pos_facility.get(pos)
         if facility_pos:
-            return CodingResult(flags=[Flag(
-                "PROFESSIONAL_FACILITY_POS", "info",
-                f"Professional claim at facility place of service {pos}: the hospital reports the administration "
-                "codes and the drugs (rules 5, 43); the physician reports the E/M only.",
-                [e.event_id for e in given], "R5-professional-facility-pos")])
+            return CodingResult(
+                flags=[
+                    Flag(
+                        "PROFESSIONAL_FACILITY_POS",
+                        "info",
+                        f"Professional claim at facility place of service {pos}: the hospital reports the "
+                        "administration "
+                        "codes and the drugs (rules 5, 43); the physician reports the E/M only.",
+                        [e.event_id for e in given],
+                        "R5-professional-facility-pos",
+                    )
+                ]
+            )
         if facility_pos is None:
-            flags.append(Flag("PLACE_OF_SERVICE_UNKNOWN", "info",
-                              f"Place of service {pos} is not in the coder's table; treated as a non-facility setting.",
-                              [], "R6-professional-office"))
+            flags.append(
+                Flag(
+                    "PLACE_OF_SERVICE_UNKNOWN",
+                    "info",
+                    f"Place of service {pos} is not in the coder's table; treated as a non-facility setting.",
+                    [],
+                    "R6-professional-office",
+                )
+            )
 
     admins = [classify(g, tables) for g in group_events(given, tables)]
     by_enc: dict[str, list[Admin]] = {}
-    for a in admins:
+    for a in merge_same_drug_infusions(admins):
         by_enc.setdefault(a.encounter, []).append(a)
     lines: list[LineInfo] = []
     services_all: list[Admin] = []
@@ -155,7 +249,9 @@ def code_events(events: list[AdminEvent], setting: str = "facility", place_of_se
             else:
                 chosen[acc] = choose_initial_professional(group, tables)
 
-        def acc_key(acc: str) -> tuple[int, datetime, str]:
+        def acc_key(
+            acc: str, chosen: dict[str, tuple[Admin | None, str]] = chosen
+        ) -> tuple[int, datetime, str]:
             init = chosen[acc][0]
             if init is None:
                 return 99, datetime.max, acc
@@ -173,7 +269,8 @@ def code_events(events: list[AdminEvent], setting: str = "facility", place_of_se
     mark_im_sq_with_iv(lines, tables)
     cpt = _merge(lines)
     diluents = {i for a in admins for i in a.diluent_ids}
-    hcpcs, hflags = hcpcs_lines([e for e in given if e.event_id not in diluents], tables)
+    group_routes = {e.event_id: a.route for a in admins for e in a.events}
+    hcpcs, hflags = hcpcs_lines([e for e in given if e.event_id not in diluents], tables, group_routes)
     for a in admins + services_all:
         flags.extend(a.flags)
     reported = {i for li in cpt if li.code in ("96360", "96361") for i in li.event_ids}

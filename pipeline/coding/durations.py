@@ -24,7 +24,8 @@ def event_minutes(event: AdminEvent) -> tuple[float | None, str]:
     Returns
     -------
     tuple
-        ``(minutes or None, source)`` with source ``resolved`` | ``start_end`` | ``volume_rate`` | ``documented`` | ``none``.
+        ``(minutes or None, source)``; source is ``resolved``, ``start_end``, ``volume_rate``,
+        ``documented`` or ``none``.
     """
     if event.duration_min is not None:
         return max(0.0, float(event.duration_min)), "resolved"
@@ -40,7 +41,7 @@ def event_minutes(event: AdminEvent) -> tuple[float | None, str]:
 
 
 def event_interval(event: AdminEvent) -> Interval | None:
-    """The event's clock interval (start, end); end derived from start + minutes when only a duration is known."""
+    """Return the clock interval (start, end); the end is start + minutes when only a duration is known."""
     if event.start is None:
         return None
     if event.end is not None and event.end >= event.start:
@@ -54,12 +55,12 @@ def event_interval(event: AdminEvent) -> Interval | None:
 
 
 def is_push_length(minutes: float, tables: CodingTables) -> bool:
-    """True when an IV administration of ``minutes`` is a push (15 minutes or less, rule 10)."""
+    """Return True when an IV administration of ``minutes`` is a push (15 min or less, rule 10)."""
     return minutes <= tables.t("push_max_min")
 
 
 def is_infusion_length(minutes: float, tables: CodingTables) -> bool:
-    """True when an IV administration of ``minutes`` supports an infusion code (16 minutes or more, rule 11)."""
+    """Return True when ``minutes`` supports an infusion code (16 min or more, rule 11)."""
     return minutes >= tables.t("infusion_min_min")
 
 
@@ -77,7 +78,7 @@ def additional_hour_units(minutes: float, tables: CodingTables) -> int:
 
 
 def secondary_hydration_units(minutes: float, tables: CodingTables) -> int:
-    """Units of +96361 for hydration after a different initial service (rule 16): 31 -> 1, 90 -> 1, 91 -> 2."""
+    """Units of +96361 for hydration after a different initial service (rule 16): 31->1, 90->1, 91->2."""
     floor_min = tables.t("secondary_hydration_min_exclusive")
     if minutes <= floor_min:
         return 0
@@ -86,7 +87,7 @@ def secondary_hydration_units(minutes: float, tables: CodingTables) -> int:
 
 
 def hydration_reportable(minutes: float, tables: CodingTables) -> bool:
-    """True when hydration of ``minutes`` may be reported as an initial 96360 (31 minutes or more, rule 15)."""
+    """Return True when hydration of ``minutes`` may be reported as 96360 (31 min or more, rule 15)."""
     return minutes > tables.t("hydration_min_exclusive")
 
 
@@ -99,7 +100,9 @@ def overlap_minutes(a: Interval, b: Interval) -> float:
 
 def union_minutes_within(window: Interval, intervals: list[Interval]) -> float:
     """Minutes of ``window`` covered by the union of ``intervals``."""
-    clipped = sorted((max(s, window[0]), min(e, window[1])) for s, e in intervals if e > window[0] and s < window[1])
+    clipped = sorted(
+        (max(s, window[0]), min(e, window[1])) for s, e in intervals if e > window[0] and s < window[1]
+    )
     total = 0.0
     cur_s: datetime | None = None
     cur_e: datetime | None = None

@@ -17,10 +17,18 @@ from infucode.pipeline.coding.classify import effective_route, fluid_class, norm
 from infucode.pipeline.coding.tables import CodingTables, DrugCode
 
 _FACTORS: dict[str, tuple[str, float]] = {
-    "mcg": ("mass", 0.001), "mg": ("mass", 1.0), "g": ("mass", 1000.0),
-    "ml": ("volume", 1.0), "l": ("volume", 1000.0), "cc": ("volume", 1.0),
-    "units": ("units", 1.0), "unit": ("units", 1.0), "iu": ("units", 1.0), "usp units": ("units", 1.0),
-    "meq": ("meq", 1.0), "mmol": ("mmol", 1.0),
+    "mcg": ("mass", 0.001),
+    "mg": ("mass", 1.0),
+    "g": ("mass", 1000.0),
+    "ml": ("volume", 1.0),
+    "l": ("volume", 1000.0),
+    "cc": ("volume", 1.0),
+    "units": ("units", 1.0),
+    "unit": ("units", 1.0),
+    "iu": ("units", 1.0),
+    "usp units": ("units", 1.0),
+    "meq": ("meq", 1.0),
+    "mmol": ("mmol", 1.0),
 }
 _CONC = re.compile(r"(\d+(?:\.\d+)?)\s*(mcg|mg|g|units?|meq|mmol)\s*/\s*(\d+(?:\.\d+)?)?\s*(ml|l)\b", re.I)
 _BIOSIMILAR_SUFFIX = re.compile(r"-[a-z]{4}$")
@@ -44,7 +52,9 @@ def _volume(event: AdminEvent) -> float | None:
     return None
 
 
-def select_code(event: AdminEvent, tables: CodingTables) -> tuple[DrugCode | None, str]:
+def select_code(
+    event: AdminEvent, tables: CodingTables, route: str | None = None
+) -> tuple[DrugCode | None, str]:
     """Choose the HCPCS drug code for one event.
 
     Returns
@@ -53,7 +63,7 @@ def select_code(event: AdminEvent, tables: CodingTables) -> tuple[DrugCode | Non
         ``(DrugCode or None, how)``; ``how`` explains the choice or why there is none.
     """
     name = norm_drug(event.drug)
-    route = effective_route(event, tables)
+    route = route or effective_route(event, tables)
     vol = _volume(event)
     names = [name, _BIOSIMILAR_SUFFIX.sub("", name)]
     for n in names:
@@ -98,8 +108,11 @@ def select_code(event: AdminEvent, tables: CodingTables) -> tuple[DrugCode | Non
     if not scored:
         return None, "no injectable HCPCS drug code found for this ingredient"
     best = min(scored)
-    how = "brand-specific code for the documented product" if best[0] == 0 else \
-        "CMS drug table: current generic injectable code for this ingredient"
+    how = (
+        "brand-specific code for the documented product"
+        if best[0] == 0
+        else "CMS drug table: current generic injectable code for this ingredient"
+    )
     return tables.drug_codes[best[-1]], how
 
 
@@ -108,13 +121,18 @@ def _brand_codes(event: AdminEvent, tables: CodingTables) -> set[str]:
     if not text:
         return set()
     out: set[str] = set()
+    generic = norm_drug(event.drug)
     for token in re.findall(r"[a-z][a-z0-9-]{3,}", text):
+        if token == generic or token in tables.by_desc_name or token in tables.by_name or token in generic:
+            continue  # a generic name is not a brand
         out.update(tables.brands.get(token, ()))
     return out
 
 
-def dose_in_descriptor_units(event: AdminEvent, dc: DrugCode, tables: CodingTables) -> tuple[float | None, str]:
-    """The administered amount in the code's descriptor unit, or None with the reason."""
+def dose_in_descriptor_units(
+    event: AdminEvent, dc: DrugCode, tables: CodingTables
+) -> tuple[float | None, str]:
+    """Return the administered amount in the code's descriptor unit, or None with the reason."""
     if dc.dose_unit is None or dc.dose_amount is None:
         return None, f"{dc.code} has no numeric dosage descriptor"
     dose: Dose | None = event.dose
@@ -151,7 +169,9 @@ class _Agg:
     units_override: int | None = None
 
 
-def hcpcs_lines(events: list[AdminEvent], tables: CodingTables) -> tuple[list[CodeLine], list[Flag]]:
+def hcpcs_lines(
+    events: list[AdminEvent], tables: CodingTables, group_routes: dict[str, str | None] | None = None
+) -> tuple[list[CodeLine], list[Flag]]:
     """HCPCS drug lines for the given events (ordered by first event) and the flags raised.
 
     Parameters
@@ -160,6 +180,8 @@ def hcpcs_lines(events: list[AdminEvent], tables: CodingTables) -> tuple[list[Co
         Given events, in note order.
     tables
         Coding tables.
+    group_routes
+        Route of each event's administration (a mixture shares its bag's route), by event id.
 
     Returns
     -------
@@ -173,19 +195,33 @@ def hcpcs_lines(events: list[AdminEvent], tables: CodingTables) -> tuple[list[Co
     for idx, e in enumerate(events):
         if e.purpose in NO_DRUG_CODE_PURPOSES:
             continue
-        route = effective_route(e, tables)
+        route = effective_route(e, tables) or (group_routes or {}).get(e.event_id)
         if route is None or not tables.route_drug_code.get(route, False):
             continue
-        dc, how = select_code(e, tables)
+        dc, how = select_code(e, tables, route)
         if dc is None:
-            flags.append(Flag("NO_HCPCS_CODE", "info", f"No HCPCS drug code for {norm_drug(e.drug)}: {how}.",
-                              [e.event_id], "R41-drug-units"))
+            flags.append(
+                Flag(
+                    "NO_HCPCS_CODE",
+                    "info",
+                    f"No HCPCS drug code for {norm_drug(e.drug)}: {how}.",
+                    [e.event_id],
+                    "R41-drug-units",
+                )
+            )
             continue
         amount, src = dose_in_descriptor_units(e, dc, tables)
         if amount is None:
             code = "MISSING_DOSE" if src == "dose not documented" else "DOSE_UNIT_NOT_CONVERTIBLE"
-            flags.append(Flag(code, "warning", f"{dc.code} for {norm_drug(e.drug)}: {src}; no drug units suggested.",
-                              [e.event_id], "R41-drug-units"))
+            flags.append(
+                Flag(
+                    code,
+                    "warning",
+                    f"{dc.code} for {norm_drug(e.drug)}: {src}; no drug units suggested.",
+                    [e.event_id],
+                    "R41-drug-units",
+                )
+            )
             continue
         mods: tuple[str, ...] = ()
         waste_units = 0
@@ -193,9 +229,16 @@ def hcpcs_lines(events: list[AdminEvent], tables: CodingTables) -> tuple[list[Co
         if w is not None and w.single_dose_vial and w.discarded is not None and dc.dose_amount:
             disc = convert(w.discarded.value, w.discarded.unit, dc.dose_unit or "")
             if disc is None:
-                flags.append(Flag("WASTE_UNIT_NOT_CONVERTIBLE", "warning",
-                                  f"Discarded amount of {norm_drug(e.drug)} is in a unit that does not convert to "
-                                  f"{dc.dose_unit}; JW/JZ not suggested.", [e.event_id], "R42-waste"))
+                flags.append(
+                    Flag(
+                        "WASTE_UNIT_NOT_CONVERTIBLE",
+                        "warning",
+                        f"Discarded amount of {norm_drug(e.drug)} is in a unit that does not convert to "
+                        f"{dc.dose_unit}; JW/JZ not suggested.",
+                        [e.event_id],
+                        "R42-waste",
+                    )
+                )
             elif disc <= 0:
                 mods = (nowaste_mod,)
             else:
@@ -220,17 +263,29 @@ def hcpcs_lines(events: list[AdminEvent], tables: CodingTables) -> tuple[list[Co
         assert dc.dose_amount is not None
         if agg.units_override is not None:
             units = agg.units_override
-            rationale = (f"Discarded remainder of a single-dose container: {units} unit(s) of {dc.dose_amount:g} "
-                         f"{dc.dose_unit} with JW.")
+            rationale = (
+                f"Discarded remainder of a single-dose container: {units} unit(s) of {dc.dose_amount:g} "
+                f"{dc.dose_unit} with JW."
+            )
             rule = "R42-waste"
         else:
             units = _units(agg.amount, dc.dose_amount)
-            rationale = (f"{'; '.join(agg.notes)} / descriptor {dc.dose_amount:g} {dc.dose_unit} = {units} unit(s), "
-                         "rounded up.")
+            rationale = (
+                f"{'; '.join(agg.notes)} / descriptor {dc.dose_amount:g} {dc.dose_unit} = {units} unit(s), "
+                "rounded up."
+            )
             rule = "R41-drug-units"
             if agg.modifiers == [nowaste_mod]:
                 rationale += " Single-dose container with nothing discarded: JZ."
                 rule += ";R42-waste"
-        lines.append(CodeLine(code=agg.code, units=units, modifiers=list(agg.modifiers),
-                              event_ids=list(agg.event_ids), rule=rule, rationale=rationale))
+        lines.append(
+            CodeLine(
+                code=agg.code,
+                units=units,
+                modifiers=list(agg.modifiers),
+                event_ids=list(agg.event_ids),
+                rule=rule,
+                rationale=rationale,
+            )
+        )
     return lines, flags

@@ -54,7 +54,7 @@ def rank(admin: Admin, tables: CodingTables) -> int:
 
 
 def eligible_initial(admin: Admin, tables: CodingTables) -> bool:
-    """True when the administration can be reported as an initial service."""
+    """Return True when the administration can be reported as an initial service."""
     if admin.category not in IV_CATEGORIES:
         return False
     if admin.category == "hydration":
@@ -100,14 +100,29 @@ def _related_concurrent(a: Admin, b: Admin) -> bool:
     return any(r.type == "concurrent" and r.other in ids for e in a.events for r in e.relations)
 
 
-def initial_lines(admin: Admin, tables: CodingTables, how: str = "", setting: str = "facility") -> list[LineInfo]:
-    """Initial code (and its additional hours) for the chosen initial administration."""
+def initial_lines(
+    admin: Admin, tables: CodingTables, how: str = "", setting: str = "facility"
+) -> list[LineInfo]:
+    """Return the initial code (and its additional hours) for the chosen initial administration."""
     cat = tables.categories[admin.category or ""]
     why = how or "highest service in the facility hierarchy (not clock order)"
     mins = f" ({admin.reason})" if admin.reason else ""
-    out = [LineInfo(_line(cat.initial_code, 1, admin, "R3-facility-hierarchy" if not how else "R4-professional-initial",
-                          f"Initial service: {cat.description.lower()} of {admin.drugs_text}; {why}{mins}."),
-                     admin.encounter, admin.access, "initial", cat.category, cat.rank)]
+    out = [
+        LineInfo(
+            _line(
+                cat.initial_code,
+                1,
+                admin,
+                "R3-facility-hierarchy" if not how else "R4-professional-initial",
+                f"Initial service: {cat.description.lower()} of {admin.drugs_text}; {why}{mins}.",
+            ),
+            admin.encounter,
+            admin.access,
+            "initial",
+            cat.category,
+            cat.rank,
+        )
+    ]
     if admin.discontinued:
         if setting == "professional" and "discontinued_professional" in tables.modifiers:
             out[0].line.modifiers.append(tables.modifiers["discontinued_professional"].modifier)
@@ -116,15 +131,29 @@ def initial_lines(admin: Admin, tables: CodingTables, how: str = "", setting: st
     if cat.timed and cat.additional_hour_code and admin.minutes is not None:
         units = additional_hour_units(admin.minutes, tables)
         if units:
-            out.append(LineInfo(_line(cat.additional_hour_code, units, admin, "R14-additional-hour",
-                                      f"{admin.minutes:g} billable min: {units} additional hour(s) beyond the first 90 "
-                                      "min (each needs more than 30 min past the last full hour)."),
-                                admin.encounter, admin.access, "additional_hour", cat.category, cat.rank))
+            out.append(
+                LineInfo(
+                    _line(
+                        cat.additional_hour_code,
+                        units,
+                        admin,
+                        "R14-additional-hour",
+                        f"{admin.minutes:g} billable min: {units} additional hour(s) beyond the first 90 "
+                        "min (each needs more than 30 min past the last full hour).",
+                    ),
+                    admin.encounter,
+                    admin.access,
+                    "additional_hour",
+                    cat.category,
+                    cat.rank,
+                )
+            )
     return out
 
 
-def code_access(admins: list[Admin], initial: Admin | None, setting: str, state: EncounterState,
-                tables: CodingTables) -> list[LineInfo]:
+def code_access(
+    admins: list[Admin], initial: Admin | None, setting: str, state: EncounterState, tables: CodingTables
+) -> list[LineInfo]:
     """Code every IV administration on one access after its initial service.
 
     Parameters
@@ -172,24 +201,57 @@ def _secondary_hydration(a: Admin, code: str, tables: CodingTables) -> list[Line
         return []
     units = secondary_hydration_units(a.minutes, tables)
     if not units:
-        a.flags.append(Flag("HYDRATION_NOT_REPORTED", "info",
-                            f"Hydration not reported: {a.reason or 'duration'} is 30 minutes or less "
-                            "(rules 15-16, 22).", a.ids, "R16-secondary-hydration"))
+        a.flags.append(
+            Flag(
+                "HYDRATION_NOT_REPORTED",
+                "info",
+                f"Hydration not reported: {a.reason or 'duration'} is 30 minutes or less (rules 15-16, 22).",
+                a.ids,
+                "R16-secondary-hydration",
+            )
+        )
         return []
-    return [LineInfo(_line(code, units, a, "R16-secondary-hydration",
-                           f"Hydration after a different initial service: {a.reason}; {units} unit(s) "
-                           "(first unit needs more than 30 min)."), a.encounter, a.access, "hydration", "hydration", 5)]
+    return [
+        LineInfo(
+            _line(
+                code,
+                units,
+                a,
+                "R16-secondary-hydration",
+                f"Hydration after a different initial service: {a.reason}; {units} unit(s) "
+                "(first unit needs more than 30 min).",
+            ),
+            a.encounter,
+            a.access,
+            "hydration",
+            "hydration",
+            5,
+        )
+    ]
 
 
-def _secondary_infusion(a: Admin, done: list[Admin], state: EncounterState, tables: CodingTables) -> list[LineInfo]:
+def _secondary_infusion(
+    a: Admin, done: list[Admin], state: EncounterState, tables: CodingTables
+) -> list[LineInfo]:
     cat = tables.categories[a.category or ""]
     partners = [d for d in done if _overlaps(a, d) or _related_concurrent(a, d)]
     if partners:
         if state.concurrent_line is None:
-            li = LineInfo(_line(cat.concurrent_code or "96368", 1, a, "R21-concurrent-once",
-                                f"{a.drugs_text} ran at the same time as {partners[0].drugs_text} through the same "
-                                "access in a separate bag: concurrent infusion, once per encounter."),
-                          a.encounter, a.access, "concurrent", a.category or "", cat.rank)
+            li = LineInfo(
+                _line(
+                    cat.concurrent_code or "96368",
+                    1,
+                    a,
+                    "R21-concurrent-once",
+                    f"{a.drugs_text} ran at the same time as {partners[0].drugs_text} through the same "
+                    "access in a separate bag: concurrent infusion, once per encounter.",
+                ),
+                a.encounter,
+                a.access,
+                "concurrent",
+                a.category or "",
+                cat.rank,
+            )
             state.concurrent_line = li
             return [li]
         state.concurrent_line.line.event_ids.extend(a.ids)
@@ -197,24 +259,70 @@ def _secondary_infusion(a: Admin, done: list[Admin], state: EncounterState, tabl
     same = [d for d in done if d.drug_key == a.drug_key]
     if same and cat.repeat_code and cat.category == "tpd_infusion":
         units = secondary_hydration_units(a.minutes or 0.0, tables)
-        a.flags.append(Flag("REPEAT_INFUSION_SAME_DRUG", "info",
-                            "A second infusion of the same drug is not a new sequential infusion; its time was "
-                            "reported as additional hour(s). Separate-bag time rules are contested (section 9).",
-                            a.ids, "R20-sequential-new-drug"))
+        a.flags.append(
+            Flag(
+                "REPEAT_INFUSION_SAME_DRUG",
+                "info",
+                "A second infusion of the same drug is not a new sequential infusion; its time was "
+                "reported as additional hour(s). Separate-bag time rules are contested (section 9).",
+                a.ids,
+                "R20-sequential-new-drug",
+            )
+        )
         if not units:
             return []
-        return [LineInfo(_line(cat.repeat_code, units, a, "R20-sequential-new-drug",
-                               f"Repeat infusion of the same drug {a.drugs_text} ({a.minutes:g} min): additional "
-                               "time, not a new-drug sequential infusion."),
-                         a.encounter, a.access, "repeat", a.category or "", cat.rank)]
-    out = [LineInfo(_line(cat.sequential_code, 1, a, "R20-sequential-new-drug",
-                          f"Sequential infusion of a new drug {a.drugs_text} after the initial service ({a.reason})."),
-                    a.encounter, a.access, "sequential", a.category or "", cat.rank)]
+        return [
+            LineInfo(
+                _line(
+                    cat.repeat_code,
+                    units,
+                    a,
+                    "R20-sequential-new-drug",
+                    f"Repeat infusion of the same drug {a.drugs_text} ({a.minutes:g} min): additional "
+                    "time, not a new-drug sequential infusion.",
+                ),
+                a.encounter,
+                a.access,
+                "repeat",
+                a.category or "",
+                cat.rank,
+            )
+        ]
+    out = [
+        LineInfo(
+            _line(
+                cat.sequential_code,
+                1,
+                a,
+                "R20-sequential-new-drug",
+                f"Sequential infusion of a new drug {a.drugs_text} after the initial service ({a.reason}).",
+            ),
+            a.encounter,
+            a.access,
+            "sequential",
+            a.category or "",
+            cat.rank,
+        )
+    ]
     units = additional_hour_units(a.minutes or 0.0, tables)
     if units and cat.additional_hour_code:
-        out.append(LineInfo(_line(cat.additional_hour_code, units, a, "R14-additional-hour",
-                                  f"Sequential infusion of {a.drugs_text} ran {a.minutes:g} min: {units} additional "
-                                  "hour(s)."), a.encounter, a.access, "additional_hour", a.category or "", cat.rank))
+        out.append(
+            LineInfo(
+                _line(
+                    cat.additional_hour_code,
+                    units,
+                    a,
+                    "R14-additional-hour",
+                    f"Sequential infusion of {a.drugs_text} ran {a.minutes:g} min: {units} additional "
+                    "hour(s).",
+                ),
+                a.encounter,
+                a.access,
+                "additional_hour",
+                a.category or "",
+                cat.rank,
+            )
+        )
     return out
 
 
@@ -223,41 +331,110 @@ def _secondary_push(a: Admin, setting: str, state: EncounterState, tables: Codin
     key = a.drug_key
     seen_push = key in state.last_reported_push
     prior_infusion = key in state.infused and (
-        state.infused[key] is None or a.start is None or (state.infused[key] or a.start) <= a.start)
+        state.infused[key] is None or a.start is None or (state.infused[key] or a.start) <= a.start
+    )
     if not seen_push and not prior_infusion:
         state.last_reported_push[key] = a.start
-        return [LineInfo(_line(cat.sequential_code, 1, a, "R23-sequential-push-new-drug",
-                               f"Sequential IV push of a new drug {a.drugs_text} ({a.reason})."),
-                         a.encounter, a.access, "sequential", a.category or "", cat.rank)]
+        return [
+            LineInfo(
+                _line(
+                    cat.sequential_code,
+                    1,
+                    a,
+                    "R23-sequential-push-new-drug",
+                    f"Sequential IV push of a new drug {a.drugs_text} ({a.reason}).",
+                ),
+                a.encounter,
+                a.access,
+                "sequential",
+                a.category or "",
+                cat.rank,
+            )
+        ]
     if setting == "professional":
-        a.flags.append(Flag("REPEAT_PUSH_NOT_REPORTED_PROFESSIONAL", "info",
-                            f"Repeat push of {a.drugs_text}: 96376 is facility-only (status X on the MPFS, MUE 0); "
-                            "only the drug units are reported.", a.ids, "R25-96376-facility-only"))
+        a.flags.append(
+            Flag(
+                "REPEAT_PUSH_NOT_REPORTED_PROFESSIONAL",
+                "info",
+                f"Repeat push of {a.drugs_text}: 96376 is facility-only (status X on the MPFS, MUE 0); "
+                "only the drug units are reported.",
+                a.ids,
+                "R25-96376-facility-only",
+            )
+        )
         return []
     if not cat.repeat_code:
-        a.flags.append(Flag("REPEAT_PUSH_NO_CODE", "info",
-                            f"Repeat push of the same drug {a.drugs_text}: no additional administration code for "
-                            "this category; drug units still reported.", a.ids, "R23-sequential-push-new-drug"))
+        a.flags.append(
+            Flag(
+                "REPEAT_PUSH_NO_CODE",
+                "info",
+                f"Repeat push of the same drug {a.drugs_text}: no additional administration code for "
+                "this category; drug units still reported.",
+                a.ids,
+                "R23-sequential-push-new-drug",
+            )
+        )
         return []
     last = state.last_reported_push.get(key)
     if not seen_push:
         state.last_reported_push[key] = a.start
-        return [LineInfo(_line(cat.repeat_code, 1, a, "R26-push-after-same-drug-infusion",
-                               f"IV push of {a.drugs_text} after an infusion of the same drug: repeat push of the "
-                               "same drug in a facility."), a.encounter, a.access, "repeat", a.category or "", cat.rank)]
+        return [
+            LineInfo(
+                _line(
+                    cat.repeat_code,
+                    1,
+                    a,
+                    "R26-push-after-same-drug-infusion",
+                    f"IV push of {a.drugs_text} after an infusion of the same drug: repeat push of the "
+                    "same drug in a facility.",
+                ),
+                a.encounter,
+                a.access,
+                "repeat",
+                a.category or "",
+                cat.rank,
+            )
+        ]
     if last is None or a.start is None:
-        a.flags.append(Flag("REPEAT_PUSH_TIME_UNKNOWN", "warning",
-                            f"Repeat push of {a.drugs_text} without times: the 30-minute rule cannot be checked; "
-                            "96376 not suggested.", a.ids, "R24-repeat-push-30min"))
+        a.flags.append(
+            Flag(
+                "REPEAT_PUSH_TIME_UNKNOWN",
+                "warning",
+                f"Repeat push of {a.drugs_text} without times: the 30-minute rule cannot be checked; "
+                "96376 not suggested.",
+                a.ids,
+                "R24-repeat-push-30min",
+            )
+        )
         return []
     gap = minutes_between(last, a.start)
     if gap > tables.t("repeat_push_gap_exclusive"):
         state.last_reported_push[key] = a.start
-        return [LineInfo(_line(cat.repeat_code, 1, a, "R24-repeat-push-30min",
-                               f"Repeat IV push of the same drug {a.drugs_text} {gap:g} min after its previous "
-                               "reported push (more than 30 min, facility)."),
-                         a.encounter, a.access, "repeat", a.category or "", cat.rank)]
-    a.flags.append(Flag("REPEAT_PUSH_WITHIN_30_MIN", "info",
-                        f"Push of {a.drugs_text} {gap:g} min after its previous reported push: not reported again "
-                        "(needs more than 30 min); drug units still reported.", a.ids, "R24-repeat-push-30min"))
+        return [
+            LineInfo(
+                _line(
+                    cat.repeat_code,
+                    1,
+                    a,
+                    "R24-repeat-push-30min",
+                    f"Repeat IV push of the same drug {a.drugs_text} {gap:g} min after its previous "
+                    "reported push (more than 30 min, facility).",
+                ),
+                a.encounter,
+                a.access,
+                "repeat",
+                a.category or "",
+                cat.rank,
+            )
+        ]
+    a.flags.append(
+        Flag(
+            "REPEAT_PUSH_WITHIN_30_MIN",
+            "info",
+            f"Push of {a.drugs_text} {gap:g} min after its previous reported push: not reported again "
+            "(needs more than 30 min); drug units still reported.",
+            a.ids,
+            "R24-repeat-push-30min",
+        )
+    )
     return []

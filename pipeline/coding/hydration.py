@@ -65,15 +65,24 @@ def hydration_services(admins: list[Admin], tables: CodingTables) -> list[Admin]
     by_access: dict[str, list[Admin]] = {}
     for a in hyd:
         by_access.setdefault(a.access, []).append(a)
-    drug_intervals: list[Interval] = [a.interval for a in admins if a.category in DRUG_INFUSIONS and a.interval]
+    drug_intervals: list[Interval] = [
+        a.interval for a in admins if a.category in DRUG_INFUSIONS and a.interval
+    ]
     services: list[Admin] = []
     for access, group in by_access.items():
         for parts in _merge(group, gap):
             events = [e for p in parts for e in p.events]
             ids = {e.event_id for e in events}
-            svc = Admin(events=events, category="hydration", reason="", rule="R15-hydration-31min",
-                        encounter=parts[0].encounter, access=access, drug_key=frozenset().union(
-                            *(p.drug_key for p in parts)), documented_reason=any(p.documented_reason for p in parts))
+            svc = Admin(
+                events=events,
+                category="hydration",
+                reason="",
+                rule="R15-hydration-31min",
+                encounter=parts[0].encounter,
+                access=access,
+                drug_key=frozenset().union(*(p.drug_key for p in parts)),
+                documented_reason=any(p.documented_reason for p in parts),
+            )
             intervals = [p.interval for p in parts if p.interval]
             if intervals:
                 window = (min(i[0] for i in intervals), max(i[1] for i in intervals))
@@ -82,8 +91,14 @@ def hydration_services(admins: list[Admin], tables: CodingTables) -> list[Admin]
                 # minutes lost to pauses inside the bags
                 paused = sum(e.pauses_min or 0.0 for e in events)
                 concurrent = union_minutes_within(window, drug_intervals)
-                pushes = [a for a in admins if a.category in PUSHES and a.access == access and a.start is not None
-                          and window[0] <= a.start < window[1]]
+                pushes = [
+                    a
+                    for a in admins
+                    if a.category in PUSHES
+                    and a.access == access
+                    and a.start is not None
+                    and window[0] <= a.start < window[1]
+                ]
                 push_min = sum(_push_minutes(p, ids, tables) for p in pushes)
                 billable = max(0.0, clock - paused - concurrent - push_min)
                 svc.minutes, svc.minutes_source = billable, "computed"
@@ -99,10 +114,24 @@ def hydration_services(admins: list[Admin], tables: CodingTables) -> list[Admin]
                 svc.minutes_source = parts[0].minutes_source
                 svc.reason = f"{svc.minutes:g} min of hydration" if svc.minutes is not None else ""
             if svc.minutes is None:
-                svc.flags.append(Flag("HYDRATION_NO_DURATION", "warning",
-                                      "Hydration has no computable duration (no stop time, rate or volume): not "
-                                      "reported (rules 37-38).", sorted(ids), "R38-push-fallback"))
-                svc.flags.append(Flag("MISSING_STOP_TIME", "warning", "Hydration has no stop time.", sorted(ids),
-                                      "R37-missing-stop-time"))
+                svc.flags.append(
+                    Flag(
+                        "HYDRATION_NO_DURATION",
+                        "warning",
+                        "Hydration has no computable duration (no stop time, rate or volume): not "
+                        "reported (rules 37-38).",
+                        sorted(ids),
+                        "R38-push-fallback",
+                    )
+                )
+                svc.flags.append(
+                    Flag(
+                        "MISSING_STOP_TIME",
+                        "warning",
+                        "Hydration has no stop time.",
+                        sorted(ids),
+                        "R37-missing-stop-time",
+                    )
+                )
             services.append(svc)
     return services

@@ -13,7 +13,7 @@ DISTINCT = ("59", "XE", "XS", "XU", "XP")
 
 
 def has_distinct(line_modifiers: list[str]) -> bool:
-    """True when a line carries a distinct-service modifier."""
+    """Return True when a line carries a distinct-service modifier."""
     return any(m in DISTINCT for m in line_modifiers)
 
 
@@ -34,12 +34,18 @@ def mark_second_initials(lines: list[LineInfo], tables: CodingTables) -> None:
         rule = tables.modifiers[situation]
         target = li
         # NCCI puts the modifier on the column-2 code of a PTP pair
-        if (li.line.code, first.line.code) in tables.ptp and (first.line.code, li.line.code) not in tables.ptp \
-                and not has_distinct(first.line.modifiers) and li.encounter == first.encounter:
+        if (
+            (li.line.code, first.line.code) in tables.ptp
+            and (first.line.code, li.line.code) not in tables.ptp
+            and not has_distinct(first.line.modifiers)
+            and li.encounter == first.encounter
+        ):
             target = first
         if rule.modifier not in target.line.modifiers:
             target.line.modifiers.append(rule.modifier)
-        where = "a separate encounter" if situation == "distinct_encounter" else "a separate vascular access site"
+        where = (
+            "a separate encounter" if situation == "distinct_encounter" else "a separate vascular access site"
+        )
         target.line.rationale += f" Second initial service on {where}: modifier {rule.rationale}."
         if target.line.rule and "R29" not in target.line.rule:
             target.line.rule = f"{target.line.rule};{rule.rule}"
@@ -55,6 +61,8 @@ def mark_im_sq_with_iv(lines: list[LineInfo], tables: CodingTables) -> None:
         partners = sorted(c for c in codes if tables.ptp.get((c, li.line.code)) == "1")
         if partners and not has_distinct(li.line.modifiers):
             li.line.modifiers.append(rule.modifier)
-            li.line.rationale += (f" Reported with {', '.join(partners)} (NCCI PTP pair, modifier indicator 1): "
-                                  f"modifier {rule.rationale}.")
+            li.line.rationale += (
+                f" Reported with {', '.join(partners)} (NCCI PTP pair, modifier indicator 1): "
+                f"modifier {rule.rationale}."
+            )
             li.line.rule = f"{li.line.rule};{rule.rule}"

@@ -19,14 +19,38 @@ from typing import Any
 VERSION = "v1"
 
 TABLE_FILES = (
-    "thresholds", "admin_categories", "routes", "place_of_service", "modifiers", "fluids",
-    "hydration_reasons", "not_hydration_cues", "hcpcs_overrides", "drug_hcpcs", "brand_hcpcs", "chemo_drugs", "addon_primaries", "mue", "ptp",
+    "thresholds",
+    "admin_categories",
+    "routes",
+    "place_of_service",
+    "modifiers",
+    "fluids",
+    "hydration_reasons",
+    "not_hydration_cues",
+    "hcpcs_overrides",
+    "drug_hcpcs",
+    "brand_hcpcs",
+    "chemo_drugs",
+    "addon_primaries",
+    "mue",
+    "ptp",
 )
 REQUIRED_THRESHOLDS = (
-    "push_max_min", "infusion_min_min", "initial_block_max_min", "hour_block_min", "addl_hour_over_min",
-    "hydration_min_exclusive", "secondary_hydration_min_exclusive", "repeat_push_gap_exclusive",
-    "push_default_min", "hydration_merge_gap_min", "prolonged_infusion_min_exclusive",
-    "stopped_early_rate_ml_hr", "sq_injection_max_ml",
+    "push_max_min",
+    "infusion_min_min",
+    "initial_block_max_min",
+    "hour_block_min",
+    "addl_hour_over_min",
+    "hydration_min_exclusive",
+    "secondary_hydration_min_exclusive",
+    "repeat_push_gap_exclusive",
+    "push_default_min",
+    "hydration_merge_gap_min",
+    "prolonged_infusion_min_exclusive",
+    "stopped_early_rate_ml_hr",
+    "sq_injection_max_ml",
+    "iv_bag_min_ml",
+    "ivpb_max_ml",
 )
 ROUTE_FAMILIES = ("iv_push", "iv_infusion", "iv", "im_sq", "intra_arterial", "none")
 ADMIN_CLASSES = ("chemo", "hormonal", "complex_biologic", "exclude")
@@ -129,12 +153,13 @@ class CodingTables:
     @property
     def initial_codes(self) -> frozenset[str]:
         """Codes that are an 'initial' service (one per encounter per access)."""
-        return frozenset(c.initial_code for c in self.categories.values() if c.takes_initial_slot) | frozenset(
-            c.initial_code for c in self.categories.values() if c.category == "sq_infusion"
-        )
+        return frozenset(
+            c.initial_code for c in self.categories.values() if c.takes_initial_slot
+        ) | frozenset(c.initial_code for c in self.categories.values() if c.category == "sq_infusion")
 
 
 # --- generic CSV reading with row/column errors ---------------------------------------------------------
+
 
 def _rows(folder: Path | None, name: str, required: tuple[str, ...]) -> tuple[str, list[dict[str, str]]]:
     fname = f"{name}.{VERSION}.csv"
@@ -157,8 +182,14 @@ def _rows(folder: Path | None, name: str, required: tuple[str, ...]) -> tuple[st
     return fname, list(reader)
 
 
-def _get(fname: str, i: int, row: dict[str, str], col: str, conv: Callable[[str], Any] = str,
-         allow_empty: bool = False) -> Any:
+def _get(
+    fname: str,
+    i: int,
+    row: dict[str, str],
+    col: str,
+    conv: Callable[[str], Any] = str,
+    allow_empty: bool = False,
+) -> Any:
     raw = (row.get(col) or "").strip()
     if raw == "":
         if allow_empty:
@@ -193,6 +224,7 @@ def _code(v: str) -> str:
 
 # --- loaders --------------------------------------------------------------------------------------------
 
+
 def _load(folder: Path | None) -> CodingTables:
     fn, rows = _rows(folder, "thresholds", ("name", "value"))
     thresholds = {_get(fn, i, r, "name"): _get(fn, i, r, "value", float) for i, r in enumerate(rows, 2)}
@@ -200,28 +232,56 @@ def _load(folder: Path | None) -> CodingTables:
         if k not in thresholds:
             raise TableError(f"{fn}: missing threshold {k!r}")
 
-    fn, rows = _rows(folder, "admin_categories", ("category", "rank", "initial_code", "sequential_code",
-                                                  "concurrent_code", "additional_hour_code", "repeat_code",
-                                                  "takes_initial_slot", "timed", "rule", "description"))
+    fn, rows = _rows(
+        folder,
+        "admin_categories",
+        (
+            "category",
+            "rank",
+            "initial_code",
+            "sequential_code",
+            "concurrent_code",
+            "additional_hour_code",
+            "repeat_code",
+            "takes_initial_slot",
+            "timed",
+            "rule",
+            "description",
+        ),
+    )
     categories: dict[str, Category] = {}
     for i, r in enumerate(rows, 2):
-        opt = {c: _get(fn, i, r, c, _code, allow_empty=True) or "" for c in
-               ("sequential_code", "concurrent_code", "additional_hour_code", "repeat_code")}
+        opt = {
+            c: _get(fn, i, r, c, _code, allow_empty=True) or ""
+            for c in ("sequential_code", "concurrent_code", "additional_hour_code", "repeat_code")
+        }
         cat = Category(
-            category=_get(fn, i, r, "category"), rank=_get(fn, i, r, "rank", int),
-            initial_code=_get(fn, i, r, "initial_code", _code), takes_initial_slot=_get(fn, i, r,
-                                                                                       "takes_initial_slot", _yn),
-            timed=_get(fn, i, r, "timed", _yn), rule=_get(fn, i, r, "rule"),
-            description=_get(fn, i, r, "description", allow_empty=True) or "", **opt,
+            category=_get(fn, i, r, "category"),
+            rank=_get(fn, i, r, "rank", int),
+            initial_code=_get(fn, i, r, "initial_code", _code),
+            takes_initial_slot=_get(fn, i, r, "takes_initial_slot", _yn),
+            timed=_get(fn, i, r, "timed", _yn),
+            rule=_get(fn, i, r, "rule"),
+            description=_get(fn, i, r, "description", allow_empty=True) or "",
+            **opt,
         )
         categories[cat.category] = cat
-    for needed in ("chemo_infusion", "chemo_push", "tpd_infusion", "tpd_push", "hydration", "im_sq_injection"):
+    for needed in (
+        "chemo_infusion",
+        "chemo_push",
+        "tpd_infusion",
+        "tpd_push",
+        "hydration",
+        "im_sq_injection",
+    ):
         if needed not in categories:
             raise TableError(f"{fn}: missing category {needed!r}")
 
     fn, rows = _rows(folder, "routes", ("route", "family", "drug_code"))
-    route_family = {_get(fn, i, r, "route"): _get(fn, i, r, "family", _one_of(ROUTE_FAMILIES))
-                    for i, r in enumerate(rows, 2)}
+    route_family = {
+        _get(fn, i, r, "route"): _get(fn, i, r, "family", _one_of(ROUTE_FAMILIES))
+        for i, r in enumerate(rows, 2)
+    }
     route_drug = {_get(fn, i, r, "route"): _get(fn, i, r, "drug_code", _yn) for i, r in enumerate(rows, 2)}
 
     fn, rows = _rows(folder, "place_of_service", ("pos", "facility"))
@@ -230,18 +290,27 @@ def _load(folder: Path | None) -> CodingTables:
     fn, rows = _rows(folder, "modifiers", ("situation", "modifier", "rule", "rationale"))
     mods = {}
     for i, r in enumerate(rows, 2):
-        m = ModifierRule(_get(fn, i, r, "situation"), _get(fn, i, r, "modifier"), _get(fn, i, r, "rule"),
-                         _get(fn, i, r, "rationale"))
+        m = ModifierRule(
+            _get(fn, i, r, "situation"),
+            _get(fn, i, r, "modifier"),
+            _get(fn, i, r, "rule"),
+            _get(fn, i, r, "rationale"),
+        )
         mods[m.situation] = m
     for needed in ("distinct_site", "distinct_encounter", "im_sq_with_iv", "waste", "no_waste"):
         if needed not in mods:
             raise TableError(f"{fn}: missing situation {needed!r}")
 
     fn, rows = _rows(folder, "fluids", ("name", "fluid_class"))
-    fluids = {_get(fn, i, r, "name").lower(): _get(fn, i, r, "fluid_class", _one_of(("crystalloid", "electrolyte")))
-              for i, r in enumerate(rows, 2)}
-    maint = {_get(fn, i, r, "name").lower(): _get(fn, i, r, "maintenance_max_per_l", float)
-             for i, r in enumerate(rows, 2) if (r.get("maintenance_max_per_l") or "").strip()}
+    fluids = {
+        _get(fn, i, r, "name").lower(): _get(fn, i, r, "fluid_class", _one_of(("crystalloid", "electrolyte")))
+        for i, r in enumerate(rows, 2)
+    }
+    maint = {
+        _get(fn, i, r, "name").lower(): _get(fn, i, r, "maintenance_max_per_l", float)
+        for i, r in enumerate(rows, 2)
+        if (r.get("maintenance_max_per_l") or "").strip()
+    }
 
     fn, rows = _rows(folder, "hydration_reasons", ("keyword",))
     reasons = tuple(_get(fn, i, r, "keyword").lower() for i, r in enumerate(rows, 2))
@@ -249,8 +318,22 @@ def _load(folder: Path | None) -> CodingTables:
     fn, rows = _rows(folder, "not_hydration_cues", ("cue",))
     not_hyd = tuple(_get(fn, i, r, "cue").lower() for i, r in enumerate(rows, 2))
 
-    fn, rows = _rows(folder, "drug_hcpcs", ("code", "desc_names", "names", "rxcuis", "dose_amount", "dose_unit",
-                                            "form", "priority", "current_asp", "description"))
+    fn, rows = _rows(
+        folder,
+        "drug_hcpcs",
+        (
+            "code",
+            "desc_names",
+            "names",
+            "rxcuis",
+            "dose_amount",
+            "dose_unit",
+            "form",
+            "priority",
+            "current_asp",
+            "description",
+        ),
+    )
     drug_codes: dict[str, DrugCode] = {}
     for i, r in enumerate(rows, 2):
         dc = DrugCode(
@@ -260,45 +343,61 @@ def _load(folder: Path | None) -> CodingTables:
             rxcuis=tuple(n for n in (r.get("rxcuis") or "").split(";") if n),
             dose_amount=_get(fn, i, r, "dose_amount", float, allow_empty=True),
             dose_unit=_get(fn, i, r, "dose_unit", allow_empty=True),
-            form=_get(fn, i, r, "form"), priority=_get(fn, i, r, "priority", int),
-            current=_get(fn, i, r, "current_asp", _yn), description=r.get("description") or "",
+            form=_get(fn, i, r, "form"),
+            priority=_get(fn, i, r, "priority", int),
+            current=_get(fn, i, r, "current_asp", _yn),
+            description=r.get("description") or "",
         )
         drug_codes[dc.code] = dc
 
-    fn, rows = _rows(folder, "hcpcs_overrides", ("drug", "routes", "min_volume_ml_exclusive", "max_volume_ml", "code"))
+    fn, rows = _rows(
+        folder, "hcpcs_overrides", ("drug", "routes", "min_volume_ml_exclusive", "max_volume_ml", "code")
+    )
     overrides = []
     for i, r in enumerate(rows, 2):
         routes_raw = _get(fn, i, r, "routes")
         code = _get(fn, i, r, "code", _code)
         if drug_codes and code not in drug_codes:
             raise TableError(f"{fn} row {i} column 'code': {code} is not in drug_hcpcs.{VERSION}.csv")
-        overrides.append(Override(
-            drug=_get(fn, i, r, "drug").lower(),
-            routes=None if routes_raw == "*" else frozenset(routes_raw.split(";")),
-            min_volume_exclusive=_get(fn, i, r, "min_volume_ml_exclusive", float, allow_empty=True),
-            max_volume=_get(fn, i, r, "max_volume_ml", float, allow_empty=True),
-            code=code,
-        ))
+        overrides.append(
+            Override(
+                drug=_get(fn, i, r, "drug").lower(),
+                routes=None if routes_raw == "*" else frozenset(routes_raw.split(";")),
+                min_volume_exclusive=_get(fn, i, r, "min_volume_ml_exclusive", float, allow_empty=True),
+                max_volume=_get(fn, i, r, "max_volume_ml", float, allow_empty=True),
+                code=code,
+            )
+        )
 
     fn, rows = _rows(folder, "brand_hcpcs", ("term", "codes"))
-    brands = {_get(fn, i, r, "term").lower(): tuple(c for c in _get(fn, i, r, "codes").split(";") if c)
-              for i, r in enumerate(rows, 2)}
+    brands = {
+        _get(fn, i, r, "term").lower(): tuple(c for c in _get(fn, i, r, "codes").split(";") if c)
+        for i, r in enumerate(rows, 2)
+    }
 
     fn, rows = _rows(folder, "chemo_drugs", ("ingredient", "admin_class"))
-    chemo = {_get(fn, i, r, "ingredient").lower(): _get(fn, i, r, "admin_class", _one_of(ADMIN_CLASSES))
-             for i, r in enumerate(rows, 2)}
+    chemo = {
+        _get(fn, i, r, "ingredient").lower(): _get(fn, i, r, "admin_class", _one_of(ADMIN_CLASSES))
+        for i, r in enumerate(rows, 2)
+    }
 
     fn, rows = _rows(folder, "addon_primaries", ("add_on_code", "primary_code"))
     addons: dict[str, set[str]] = {}
     for i, r in enumerate(rows, 2):
-        addons.setdefault(_get(fn, i, r, "add_on_code", _code), set()).add(_get(fn, i, r, "primary_code", _code))
+        addons.setdefault(_get(fn, i, r, "add_on_code", _code), set()).add(
+            _get(fn, i, r, "primary_code", _code)
+        )
 
     fn, rows = _rows(folder, "mue", ("code", "mue_value"))
     mue = {_get(fn, i, r, "code", _code): _get(fn, i, r, "mue_value", int) for i, r in enumerate(rows, 2)}
 
     fn, rows = _rows(folder, "ptp", ("column1", "column2", "modifier_indicator"))
-    ptp = {(_get(fn, i, r, "column1", _code), _get(fn, i, r, "column2", _code)):
-           _get(fn, i, r, "modifier_indicator", _one_of(("0", "1", "9"))) for i, r in enumerate(rows, 2)}
+    ptp = {
+        (_get(fn, i, r, "column1", _code), _get(fn, i, r, "column2", _code)): _get(
+            fn, i, r, "modifier_indicator", _one_of(("0", "1", "9"))
+        )
+        for i, r in enumerate(rows, 2)
+    }
 
     by_desc: dict[str, list[str]] = {}
     by_name: dict[str, list[str]] = {}
@@ -311,13 +410,25 @@ def _load(folder: Path | None) -> CodingTables:
         for x in dc.rxcuis:
             by_rx.setdefault(x, []).append(dc.code)
     return CodingTables(
-        thresholds=thresholds, categories=categories, route_family=route_family, route_drug_code=route_drug,
-        pos_facility=pos, modifiers=mods, fluids=fluids,
-        maintenance_max_per_l=maint, hydration_reasons=reasons,
-        not_hydration_cues=not_hyd, overrides=tuple(overrides),
-        drug_codes=drug_codes, chemo=chemo, addon_primaries={k: frozenset(v) for k, v in addons.items()},
-        mue=mue, ptp=ptp, by_desc_name={k: tuple(v) for k, v in by_desc.items()},
-        by_name={k: tuple(v) for k, v in by_name.items()}, by_rxcui={k: tuple(v) for k, v in by_rx.items()},
+        thresholds=thresholds,
+        categories=categories,
+        route_family=route_family,
+        route_drug_code=route_drug,
+        pos_facility=pos,
+        modifiers=mods,
+        fluids=fluids,
+        maintenance_max_per_l=maint,
+        hydration_reasons=reasons,
+        not_hydration_cues=not_hyd,
+        overrides=tuple(overrides),
+        drug_codes=drug_codes,
+        chemo=chemo,
+        addon_primaries={k: frozenset(v) for k, v in addons.items()},
+        mue=mue,
+        ptp=ptp,
+        by_desc_name={k: tuple(v) for k, v in by_desc.items()},
+        by_name={k: tuple(v) for k, v in by_name.items()},
+        by_rxcui={k: tuple(v) for k, v in by_rx.items()},
         brands=brands,
     )
 

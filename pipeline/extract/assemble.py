@@ -250,9 +250,10 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         nxt = next((m for m in ms if m.start >= a.end), None)
         target: Mention | None = None
         if a.label == "purpose" and a.value == "flush":
-            after = [m for m in ms if m.start >= a.end and sent_of(m.start) == sent_of(a.start)
-                     and (m.entry.is_fluid or m.drug == "heparin")]
-            for m in after or [x for x in [_nearest_fluid(a, ms, sent_of)] if x is not None]:
+            near = [m for m in ms if (m.entry.is_fluid or m.drug == "heparin") and (
+                (m.start >= a.end and m.start - a.end <= 45 and not re.search(r"[,;.|]|->", text[a.end:m.start]))
+                or (m.end <= a.start and a.start - m.end <= 25 and not re.search(r"[,;.|]|->", text[m.end:a.start])))]
+            for m in near:
                 m.attrs.append(a)
             continue
         if a.label == "purpose" and a.value in ("kvo", "hydration", "carrier"):
@@ -362,7 +363,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
             continue
         gap_start = max([fl.end] + [a.end for a in fl.attrs if a.start >= fl.end and a.end <= nxt.start])
         gap = text[gap_start:nxt.start]
-        gap = re.sub(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)\s*(?:of\s+)?", "", gap, flags=re.I)
+        gap = re.sub(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?\s*(?:of\s+)?", "", gap, flags=re.I)
         if re.fullmatch(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", gap, re.I):
             n_inf += 1
             fl.infusate = nxt.infusate = 1000 + n_inf
@@ -409,7 +410,7 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
     """Administration evidence: an amount/route/rate/time/duration, a status cue or a list section."""
     strong_attr = m.has("dose", "volume", "rate", "concentration", "duration", "purpose") or any(
         a.label == "route" and (0 <= a.start - m.end <= 3 or 0 <= m.start - a.end <= 3) for a in m.attrs)
-    if not strong_attr and misc["lab_value_after"].match(text, m.end):
+    if not strong_attr and not m.has("time") and misc["lab_value_after"].match(text, m.end):
         return False  # "K+ 4.6", "Mg 1.8": a lab value
     if strong_attr or m.has("time"):
         return True
@@ -456,7 +457,9 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         elif a.label == "concentration":
             d = dose_of(a)
             v = volume_ml_of(a)
-            if d is not None and dose is None and v is not None:
+            in_parens = text[max(0, a.start - 1):a.start] == "(" or text[a.end:a.end + 1] == ")"
+            drip = any(x.rule == "rate.dose_rate" for x in m.attrs)
+            if d is not None and dose is None and v is not None and not in_parens and not drip:
                 dose = d
             if v is not None and vol is None:
                 vol = v
@@ -503,8 +506,9 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         ev.dose = Dose(float(dose[0]), dose[1])
     ev.volume_ml = vol
     route, ra = _route(m)
-    if route is None and m.entry.is_fluid and status == "given" and (vol or 0) >= 100:
-        route = "IV_INFUSION"  # a bag hung / started
+    if route is None and m.entry.is_fluid and status == "given" and ev.purpose != "flush" and (
+            (vol or 0) >= 100 or vol is None):
+        route = "IV_INFUSION"  # a bag hung / started / opened
     if route is None and not m.entry.is_fluid and status == "given" and (vol or 0) >= 50 and m.entry.kind not in (
             "home_med",):
         route = "IV_INFUSION"  # a drug mixed in a bag is infused
@@ -542,7 +546,13 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
     if not prevs:
         return None
     prev = prevs[-1]
-    if prev.status == "historical" or ev.status in ("historical", "not_given"):
+    if prev.status == "historical" or ev.status in ("historical", "not_given") or m.infusate is not None:
+        return None
+    if "infiltrat" in text[prev.mention_start:m.start].lower() and re.search(
+            r"\b(?:restart|re-start|new|resum)", text[max(0, m.start - 40):m.window_end], re.I):
+        return None  # a restart after an infiltration is a new administration (new access)
+    push_inf = {prev.route, ev.route}
+    if push_inf == {"IV_PUSH", "IV_INFUSION"}:
         return None
     window = text[m.start:m.window_end]
     if (misc["ongoing_cues"].search(window) and not misc["repeat_cues"].search(window)

@@ -74,6 +74,10 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
                                   {k: v for k, v in m.groupdict().items()}, m.group(0)))
     if exclude:
         found = [a for a in found if not any(a.start < e and s < a.end for s, e in exclude)]
+    reject = compiled_misc()["bare_time_reject_before"]
+    found = [a for a in found if a.rule != "time.military_bare" or not (
+        reject.search(text[max(0, a.start - 14):a.start])
+        or any(0 <= a.start - e <= 1 for _, e in (exclude or [])))]
     kept: list[Attr] = []
     by_family: dict[str, list[Attr]] = {}
     order = {lab: i for i, lab in enumerate(compiled_rules())}
@@ -173,10 +177,10 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
     """Role of a time expression from the cue words just before it (or right after it)."""
     if a.value == "range":
         return "range"
-    window_start = max(entry_start, a.start - 28)
+    window_start = max(entry_start, a.start - 40)
     before = text[window_start:a.start]
     # only the clause right before the time ("..., stopped 1042" but not "started ..., 1042")
-    before = re.split(r"[|;,\t]|\.\s", before)[-1]
+    before = re.split(r"[|;,\t]|\.\s|\n\s*\n", before)[-1]
     after = text[a.end:a.end + 16].lstrip(" \t|:-")
     after = re.split(r"[|;,\t.]", after)[0]
     best: tuple[int, str] | None = None

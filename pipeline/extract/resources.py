@@ -124,6 +124,7 @@ def compiled_misc() -> dict[str, Any]:
         "unit_map": p["unit_map"],
         "post_infusion_exclude": re.compile(p["post_infusion_exclude"], re.I),
         "rate_only_entry": re.compile(p["rate_only_entry"], re.I),
+        "bare_time_reject_before": re.compile(p["bare_time_reject_before"], re.I),
         "ongoing_cues": re.compile(p["ongoing_cues"], re.I),
         "gauge_context": re.compile(p["gauge_context"], re.I),
         "fluid_additives": frozenset(p["fluid_additives"]),

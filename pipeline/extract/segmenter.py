@@ -20,6 +20,8 @@ _LINE_START_NEW = re.compile(
     r"^\s*(?:(?:[01]?\d|2[0-3]):?[0-5]\d\b|[-*•>]|\d+[.)]\s|[A-Z][A-Za-z /&()'-]{1,40}:|[A-Z0-9 /&-]{3,}$|.*[|\t])"
 )
 _CONTINUATION = re.compile(r"^\s*[a-z(]")
+_INDENTED = re.compile(r"^(?: {2,}|\t)\S")
+_TIME_LED = re.compile(r"^\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b")
 _INLINE_TIME = re.compile(r"(?<=[.;!?])\s+(?=(?:[01]\d|2[0-3]):?[0-5]\d\b(?!\s?(?:mg|ml|cc|mcg|units?|g\b|%)))")
 _SENT_SPLIT = re.compile(r"(?<=[a-z0-9)\]%])\.\s+(?=[A-Za-z0-9(])|;\s+|\s+-\s+(?=[A-Z0-9])|\.\s*$|!\s+|\?\s+")
 
@@ -36,8 +38,11 @@ def split_entries(text: str) -> list[tuple[int, int]]:
         if not body.strip():
             prev_blank = True
             continue
-        new = (prev_blank or not entries or bool(_LINE_START_NEW.match(body)) or _ends_entry(text, entries[-1])
-               or not _CONTINUATION.match(body))
+        indented = bool(_INDENTED.match(body)) and not _TIME_LED.match(body)
+        new = (prev_blank and not (indented and entries and not text[entries[-1][1]:start].count("\n") > 2)
+               ) or not entries or (not indented and (
+                   bool(_LINE_START_NEW.match(body)) or _ends_entry(text, entries[-1])
+                   or not _CONTINUATION.match(body)))
         if new:
             entries.append([start, end])
         else:

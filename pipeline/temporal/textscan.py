@@ -32,9 +32,9 @@ _UNIT_AFTER = (
 _CLOCK = re.compile(
     r"(?<![\d/:.,#$])(?:"
     r"(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
-    r"(?:[01]?\d|2[0-4]):[0-5]\d(?:\s*[ap]\.?m\.?)?(?![\d:/])" + _UNIT_AFTER + "|"
+    r"(?:[01]?\d|2[0-4]):[0-5]\d(?:\s*[ap]\.?m\.?)?(?![\d:/])(?!\.\d)" + _UNIT_AFTER + "|"
     r"(?<![\d/:.,#$])(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
-    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/:.,])" + _UNIT_AFTER + "|"
+    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/:])(?![.,]\d)" + _UNIT_AFTER + "|"
     r"(?<![\d/:.,#$])(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?(?![a-z])",
     re.IGNORECASE,
 )
@@ -70,6 +70,9 @@ def event_segment(text: str, e: AdminEvent, later_mentions: Sequence[int]) -> tu
             break
         hi = following_end
     hi = min(hi, nxt)
+    brk = patterns()["clause_break"].search(text, lo, hi)
+    if brk:
+        hi = brk.start()
     first_line_end = _line_bounds(text, lo)[1]
     sent = patterns()["sentence_end"].search(text, lo, min(hi, first_line_end))
     if sent and hi == first_line_end:
@@ -139,6 +142,42 @@ def _adjacent_pair_later(mentions: list[TimeMention], text: str) -> list[TimeMen
     return [m for m in mentions if id(m) not in drop]
 
 
+def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
+    """Return the sentence around ``pos`` (bounded by sentence ends and the line)."""
+    line_lo, line_hi = _line_bounds(text, pos)
+    lo = line_lo
+    for m in patterns()["sentence_end"].finditer(text, line_lo, pos):
+        lo = m.end()
+    m = patterns()["sentence_end"].search(text, pos, line_hi)
+    return lo, (m.start() if m else line_hi)
+
+
+def _fallback_time(text: str, e: AdminEvent, seg_hi: int, starts: Sequence[int]) -> TimeMention | None:
+    """Return a time the event shares with its neighbours when it has none of its own.
+
+    In order: a later time in the same sentence ("insulin 10 units IV with D50 25 g IV at 1415"), a time
+    before the sentence's first drug ("Premeds @ 0900: dexa..., famotidine ..."), the line's entry
+    timestamp, the nearest earlier time on the line.
+    """
+    s_lo, s_hi = sentence_bounds(text, e.mention_start)
+    line_lo, _ = _line_bounds(text, e.mention_start)
+    later = scan_segment(text, seg_hi, max(seg_hi, s_hi))
+    later = [m for m in later if m.role in ("start", "at", "range")]
+    if later:
+        return later[0]
+    first_drug = min([p for p in starts if s_lo <= p <= e.mention_start], default=e.mention_start)
+    header = clock_tokens(text, s_lo, first_drug)
+    if header:
+        s, t_end = header[-1]
+        return TimeMention(s, t_end, "at", text[s:t_end])
+    line_first = min([p for p in starts if line_lo <= p <= e.mention_start], default=e.mention_start)
+    stamp = clock_tokens(text, line_lo, line_first)
+    if stamp:
+        s, t_end = stamp[0]
+        return TimeMention(s, t_end, "at", text[s:t_end])
+    return _preceding_time(text, e)
+
+
 def refine_mentions(text: str, events: Sequence[AdminEvent],
                     is_infusion: Callable[[AdminEvent], bool]) -> dict[str, list[TimeMention]]:
     """Choose the time mentions the resolver uses for each given event (see the module docstring).
@@ -165,27 +204,26 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
             out[e.event_id] = mentions
             continue
         lo, hi = event_segment(text, e, starts)
-        line_lo, line_hi = _line_bounds(text, e.mention_start)
+        s_lo, s_hi = sentence_bounds(text, e.mention_start)
         found = scan_segment(text, lo, hi)
         infusion = is_infusion(e)
+        other = [m for m in mentions if m.role not in ("start", "at", "range")]
         start_like = [m for m in mentions if m.role in ("start", "at", "range")]
-        near = [m for m in start_like if line_lo <= m.start < max(hi, line_hi)]
-        own_start = [m for m in found if m.role in ("start", "at", "range")]
         in_seg = [m for m in start_like if lo <= m.start < hi]
-        if own_start and not in_seg and (not near or all(m.start < lo for m in near)):
-            # the time written right after the drug beats a line timestamp or a time from another line
-            mentions = [m for m in mentions if m.role not in ("start", "at", "range")] + own_start
-        elif not start_like and own_start:
-            mentions = mentions + own_start
-        elif not start_like and not any(m.role == "end" for m in mentions):
-            pre = _preceding_time(text, e)
-            if pre is not None:
-                mentions.append(TimeMention(pre.start, pre.end, "start" if infusion else "at", pre.text))
-        elif start_like and not near:
-            pre = _preceding_time(text, e)
-            if pre is not None:
-                mentions = [m for m in mentions if m.role not in ("start", "at", "range")]
-                mentions.append(TimeMention(pre.start, pre.end, "start" if infusion else "at", pre.text))
+        near = [m for m in start_like if s_lo <= m.start < max(hi, s_hi)]
+        own_start = [m for m in found if m.role in ("start", "at", "range")]
+        # an infusion's later "start" mentions may be restarts after a pause or infiltration
+        later_starts = [m for m in start_like if m.role == "start" and m.start >= hi] if infusion else []
+        if in_seg:
+            mentions = other + in_seg + later_starts
+        elif own_start:
+            # the time written right after the drug beats a line timestamp or a time from elsewhere
+            mentions = other + own_start + later_starts
+        elif not near:
+            fb = _fallback_time(text, e, hi, starts)
+            if fb is not None:
+                role = "start" if infusion and fb.role == "at" else fb.role
+                mentions = other + [TimeMention(fb.start, fb.end, role, fb.text)]
         if infusion and not any(m.role in ("end", "range") for m in mentions):
             seen = {(m.start, m.end) for m in mentions}
             mentions += [m for m in found if m.role == "end" and (m.start, m.end) not in seen]

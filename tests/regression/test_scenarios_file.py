@@ -143,6 +143,20 @@ def test_every_expected_hcpcs_code_is_in_the_packaged_subset():
     assert used <= set(subset), used - set(subset)
 
 
+#: codes still current but without an ASP payment limit (Medicare does not price contraceptive injections)
+NOT_ASP_PRICED_OK = {"J1050"}
+
+
+def test_expected_hcpcs_codes_are_current_asp_codes():
+    """Deleted 2025 codes (J3370, J1170, J2930, J9070, J1940, J0171) stay in the CMS table; do not use them.
+
+    A code absent from the Oct 2025 ASP pricing file while a priced code for the same drug exists has been
+    replaced (e.g. J3370 vancomycin 500 mg -> J3373 vancomycin 10 mg).
+    """
+    stale = {code for code, row in _subset().items() if row["in_asp_2025q4"] != "Y"} - NOT_ASP_PRICED_OK
+    assert not stale, stale
+
+
 def test_packaged_subset_matches_shared_cms_table():
     if not SHARED_HCPCS.exists():
         pytest.skip("../shared/data/hcpcs_drugs.csv not present beside the repo")

@@ -162,3 +162,13 @@ def sample_notes() -> list[dict[str, Any]]:
         },
         {"id": "n3", "text": XSS_NOTE, "encounter_date": "2026-11-22", "setting": "professional"},
     ]
+
+
+@pytest.fixture(scope="session")
+def fake_pipeline_cls() -> type[FakePipeline]:
+    return FakePipeline
+
+
+@pytest.fixture(scope="session")
+def note_texts() -> dict[str, str]:
+    return {"sample": SAMPLE_NOTE, "xss": XSS_NOTE}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from infucode.annotations import gold
 from infucode.annotations.review import formats
 from infucode.annotations.schema import SPAN_LABELS, STATUSES
 
@@ -64,7 +65,10 @@ def _doc() -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("fmt", list(formats.FORMATS))
+NATIVE = [f for f in formats.FORMATS if f != "gold"]
+
+
+@pytest.mark.parametrize("fmt", NATIVE)
 def test_round_trip_keeps_spans_events_attributes_and_codes(fmt: str) -> None:
     doc = formats.normalize_doc(_doc())
     other = formats.normalize_doc(
@@ -82,6 +86,25 @@ def test_round_trip_keeps_spans_events_attributes_and_codes(fmt: str) -> None:
     data = formats.EXPORTERS[fmt]([doc, other])
     back = formats.IMPORTERS[fmt](data)
     assert back == [doc, other]
+
+
+def test_gold_export_is_canonical_valid_and_stable() -> None:
+    [back] = formats.from_gold(formats.to_gold([_doc()]))
+    assert formats.from_gold(formats.to_gold([back])) == [back]
+    evs = back["events"]
+    assert [e["event_id"] for e in evs] == ["g1", "g2", "g3"]  # text order, spanless event last
+    assert [e["drug"] for e in evs] == ["ondansetron", "ceftriaxone", "heparin"]
+    assert evs[0]["spans"] == formats.normalize_doc(_doc())["events"][0]["spans"]
+    assert evs[0]["drug_text"] == "Zofran" and evs[0]["dose"] == {"value": 4.0, "unit": "mg"}
+    assert back["cpt"][0]["event_ids"] == ["g1"] and back["cpt"][0]["decision"] == "accepted"
+    assert back["meta"]["style"] == "reviewed"
+    rec = json.loads(formats.to_gold([back]).splitlines()[0])
+    assert set(gold.EVENT_KEYS) <= set(rec["gold_events"][0])
+    # the spanless event is the only thing the project's validator objects to
+    problems = gold.validate_gold_record(rec)
+    assert problems and all("g3" in p for p in problems)
+    clean = {**_doc(), "events": [e for e in _doc()["events"] if e["spans"]]}
+    assert formats.gold_problems([clean]) == []
 
 
 def test_brat_files_are_valid_standoff() -> None:
@@ -214,8 +237,18 @@ def _docs(draw: st.DrawFn) -> dict[str, Any]:
     )
 
 
-@pytest.mark.parametrize("fmt", list(formats.FORMATS))
+@pytest.mark.parametrize("fmt", NATIVE)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=_docs())
 def test_round_trip_property(fmt: str, doc: dict[str, Any]) -> None:
     assert formats.IMPORTERS[fmt](formats.EXPORTERS[fmt]([doc])) == [doc]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_docs())
+def test_gold_round_trip_property(doc: dict[str, Any]) -> None:
+    once = formats.from_gold(formats.to_gold([doc]))
+    assert formats.from_gold(formats.to_gold(once)) == once
+    spans = sorted((s["start"], s["end"], s["label"]) for e in doc["events"] for s in e["spans"])
+    assert sorted((s["start"], s["end"], s["label"]) for e in once[0]["events"] for s in e["spans"]) == spans
+    assert sorted(e["status"] for e in once[0]["events"]) == sorted(e["status"] for e in doc["events"])

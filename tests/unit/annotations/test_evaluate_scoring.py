@@ -150,11 +150,13 @@ def test_given_events_are_scored_by_drug_and_attributes():
     assert g["dose_accuracy"] == 1.0 and g["start_accuracy"] == 1.0
 
 
-def test_strip_expected_removes_only_expected_fields():
-    rec = _exp(cpt=[PUSH], expected_given=[])
+def test_strip_expected_removes_the_answer_fields_only():
+    rec = _exp(cpt=[PUSH], expected_given=[], rationale="96374 because ...", style="soap")
     stripped = strip_expected(rec)
     assert not any(k.startswith("expected_") for k in stripped)
-    assert stripped["rule"] == ["R10"] and stripped["text"] == "x"
+    assert "rule" not in stripped and "rationale" not in stripped
+    assert stripped["text"] == "x" and stripped["style"] == "soap" and stripped["setting"] == "facility"
+    assert "expected_cpt" in rec  # the input record is not modified
 
 
 def test_main_scores_a_predictions_file(tmp_path, capsys):

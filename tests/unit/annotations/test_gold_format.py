@@ -6,7 +6,6 @@ import copy
 import json
 
 import pytest
-
 from infucode.annotations.gold import (
     SAMPLES_FILE,
     SPLITS_FILE,
@@ -34,7 +33,7 @@ style: terse
 >>>
 drug=ondansetron | text=Zofran | dose=4 mg | route=IV_PUSH | start=23:50 | site=L AC | DOSE=4mg | ROUTE=IVP | TIME=2350
 drug=sodium chloride 0.9% | text=NS | dose=1 L | route=IV_INFUSION | start=23:55 | end=+1 00:40 | DOSE=1L | TIME=0040
-"""
+"""  # noqa: E501
 
 
 def test_compile_source_fills_offsets_that_cover_the_annotated_text():

@@ -24,4 +24,5 @@ def tiny_records() -> Records:
 @pytest.fixture(scope="session")
 def tiny_split(tiny_records: Records) -> tuple[Records, Records]:
     """``(train, test)`` records of the tiny corpus."""
-    return [r for r in tiny_records if r["split"] == "train"], [r for r in tiny_records if r["split"] == "test"]
+    train = [r for r in tiny_records if r["split"] == "train"]
+    return train, [r for r in tiny_records if r["split"] == "test"]
