@@ -168,6 +168,8 @@ def test_prebill_highlights_codes_accept_and_export(
     last_code = last.get_attribute("data-code")
     last.get_by_role("button", name="Reject").click()
     _shot(pg, "prebill-coded")
+    pg.on("download", lambda d: print("DOWNLOAD", d.suggested_filename))
+    pg.on("console", lambda m: print("CONSOLE", m.text))
     with pg.expect_download() as dl:
         pg.click("#export-csv")
     rows = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text())))
