@@ -62,6 +62,14 @@ SAMPLES_FILE = Path(__file__).resolve().parent / "samples" / "sample_notes.jsonl
 TEST_PERCENT = 30
 SPLIT_METHOD = "sha256(id) -> first 8 hex digits as int % 100 < 30 -> test, else train"
 
+#: The blind challenge set (notes in styles the development corpus lacks, written by another hand) is
+#: never trained or tuned on: its ids start with this prefix, its split is ``"challenge"``, its sources are
+#: ``src/challenge*.notes`` and it compiles to its own file, outside :func:`default_corpus_paths`.
+CHALLENGE_PREFIX = "chal-"
+CHALLENGE_SPLIT = "challenge"
+CHALLENGE_SOURCE_GLOB = "challenge*.notes"
+CHALLENGE_FILE = CORPUS_DIR / "challenge.v1.jsonl"
+
 SETTINGS = ("facility", "professional")
 EVENT_KEYS = (
     "event_id",
@@ -100,13 +108,17 @@ def split_for(note_id: str) -> str:
     Returns
     -------
     str
-        ``"train"`` or ``"test"``.
+        ``"train"`` or ``"test"``; ``"challenge"`` for ids starting with :data:`CHALLENGE_PREFIX`.
 
     Examples
     --------
     >>> split_for("dev-001") in ("train", "test")
     True
+    >>> split_for("chal-001")
+    'challenge'
     """
+    if note_id.startswith(CHALLENGE_PREFIX):
+        return CHALLENGE_SPLIT
     h = int(hashlib.sha256(note_id.encode("utf-8")).hexdigest()[:8], 16)
     return "test" if h % 100 < TEST_PERCENT else "train"
 
@@ -156,8 +168,13 @@ def write_gold(records: Iterable[dict[str, Any]], path: str | Path) -> int:
 
 
 def default_corpus_paths() -> list[Path]:
-    """Return every ``annotations/corpus/*.jsonl`` file, sorted."""
-    return sorted(CORPUS_DIR.glob("*.jsonl"))
+    """Return every ``annotations/corpus/*.jsonl`` file except the challenge set, sorted."""
+    return sorted(p for p in CORPUS_DIR.glob("*.jsonl") if not p.name.startswith("challenge"))
+
+
+def is_challenge_source(path: str | Path) -> bool:
+    """Return whether a ``*.notes`` source belongs to the challenge set (``challenge*.notes``)."""
+    return Path(path).match(CHALLENGE_SOURCE_GLOB)
 
 
 def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -> list[dict[str, Any]]:
@@ -168,10 +185,10 @@ def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -
     paths
         Gold JSONL files; ``None`` means :func:`default_corpus_paths`.
     split
-        ``"train"``, ``"test"`` or ``"all"``.
+        ``"train"``, ``"test"``, ``"challenge"`` or ``"all"``.
     """
-    if split not in ("train", "test", "all"):
-        raise ValueError(f"split must be train, test or all, got {split!r}")
+    if split not in ("train", "test", CHALLENGE_SPLIT, "all"):
+        raise ValueError(f"split must be train, test, challenge or all, got {split!r}")
     out: list[dict[str, Any]] = []
     for p in default_corpus_paths() if paths is None else paths:
         for rec in read_gold(p):

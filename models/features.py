@@ -173,8 +173,12 @@ def link_candidate(
     rank = sum(1 for o in others if dist(o) < my)
     same_side_rank = sum(1 for o in others if dist(o) < my and ((o[1] <= a_s) == after))
     same_line_drugs = sum(1 for s, _ in others if lines.line_of(s) == a_line)
-    a_line_start, _ = lines.line_bounds(a_line, len(text))
+    a_line_start, a_line_end = lines.line_bounds(a_line, len(text))
     d_line_start, d_line_end = lines.line_bounds(d_line, len(text))
+    # is this drug (or another one) named again on the attribute's line? ("1530 NS bag complete")
+    named = _named_on(text, a_line_start, a_line_end, text[ds:de], exclude=(ds, de))
+    other_names = {text[s:e].lower() for s, e in others} - {text[ds:de].lower()}
+    other_named = any(_named_on(text, a_line_start, a_line_end, n) for n in other_names)
     return {
         "label": label,
         "drug_start": ds,
@@ -196,7 +200,17 @@ def link_candidate(
         "attr_line_prefix": text[a_line_start:a_s][-40:],
         "drug_line_prefix": text[d_line_start:ds][-40:],
         "drug_line_len": d_line_end - d_line_start,
+        "drug_named_on_attr_line": named,
+        "other_named_on_attr_line": other_named,
     }
+
+
+def _named_on(text: str, start: int, end: int, name: str, exclude: tuple[int, int] | None = None) -> bool:
+    """Return whether ``name`` is a whole word of ``text[start:end]`` (any case), not at ``exclude``."""
+    if not name.strip():
+        return False
+    rx = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.I)
+    return any(exclude is None or (m.start(), m.end()) != exclude for m in rx.finditer(text, start, end))
 
 
 def _one_link_features(c: dict[str, Any]) -> dict[str, Any]:
@@ -228,6 +242,7 @@ def _one_link_features(c: dict[str, Any]) -> dict[str, Any]:
         f"n_drugs_attr_line={min(c['n_drugs_attr_line'], 3)}": 1.0,
         "attr_line_starts_time": float(bool(_TIME_PREFIX_RE.match(c["attr_line_prefix"] + c["attr_text"]))
                                        and not c["attr_line_prefix"].strip(" \t[(")),
+        f"named={lab}|{int(c['drug_named_on_attr_line'])}|{int(c['other_named_on_attr_line'])}": 1.0,
         "drug_at_line_start": float(not c["drug_line_prefix"].strip(" \t-*•#0123456789:.)")),
     }
     newlines = between.count("\n")
@@ -370,6 +385,9 @@ def status_sample(
         "window": window,
         "left": left,
         "right": right,
+        # the comma-delimited segment around the mention (run-on dictation uses commas as full stops)
+        "seg_left": left.rsplit(",", 1)[-1],
+        "seg_right": right.split(",", 1)[0],
         "prev_line": prev,
         "section": section_of(text, lines, line),
         "rule_status": rule_status or "none",
@@ -433,6 +451,8 @@ def status_context_dicts(samples: Iterable[dict[str, Any]],
         f: dict[str, Any] = {f"rule={s['rule_status']}": 1.0}
         _cue_features(f, s["left"], "left", cues, near_end=True)
         _cue_features(f, s["right"], "right", cues, near_end=False)
+        _cue_features(f, s.get("seg_left", ""), "segl", cues)
+        _cue_features(f, s.get("seg_right", ""), "segr", cues)
         _cue_features(f, s["prev_line"], "prev", cues)
         _cue_features(f, s["section"], "section", cues)
         sec = s["section"]

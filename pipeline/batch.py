@@ -15,7 +15,8 @@ and then recorded in ``journal.jsonl`` (fsynced). After ``kill -9``, Ctrl-C or a
 ``infucode code ... --resume`` checks that the input and options are unchanged, keeps the committed chunks,
 skips those notes in the input and goes on. The final OUTPUT is assembled from the parts under a temporary
 name and renamed into place, so it is never truncated, and every input note is in it exactly once. Without
-``--resume`` a left-over work folder is discarded and the run starts from the beginning.
+``--resume`` a left-over work folder is discarded and the run starts from the beginning. A lock file
+(``.OUTPUT.infucode-lock``) keeps two runs from writing the same OUTPUT at once.
 
 Per-note problems (bad JSON line, invalid UTF-8, missing text, empty text, binary data, a note too large, an
 exception in the pipeline, even a worker process crash) become one ``status: "error"`` record with the note id
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import importlib
 import json
@@ -34,6 +36,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import time
 from collections import deque
@@ -140,6 +143,8 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(factory: str | Callable[..., Any], setting: str) -> None:
     """Worker initializer: load the pipeline once per process."""
+    # Ctrl-C reaches the whole process group: only the main process handles it (commit, then exit)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, format="infucode worker %(process)d: %(message)s")
     _WORKER["pipeline"] = load_factory(factory)(setting)
     _WORKER["setting"] = setting
@@ -147,6 +152,10 @@ def _init_worker(factory: str | Callable[..., Any], setting: str) -> None:
 
 def _worker_process(items: list[InputItem]) -> list[dict[str, Any]]:
     return process_items(_WORKER["pipeline"], items, _WORKER["setting"])
+
+
+def _worker_ready() -> bool:
+    return "pipeline" in _WORKER
 
 
 class LocalRunner:
@@ -181,6 +190,11 @@ class PoolRunner:
         self.window = workers * 2 + 1
         self.ctx = multiprocessing.get_context(start_method)
         self.pool = self._new_pool()
+        try:  # fail fast (exit 1) when the pipeline cannot be built in a worker
+            self.pool.submit(_worker_ready).result()
+        except BrokenProcessPool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            raise RuntimeError("the pipeline could not be loaded in a worker process") from None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx, initializer=_init_worker,
@@ -477,11 +491,12 @@ def run(args: argparse.Namespace, factory: str | Callable[..., Any] | None = Non
               "(use --columns text=COLUMN)", file=sys.stderr)
     # the summary and progress show counts only
     t0 = time.monotonic()
+    runner: LocalRunner | PoolRunner | None = None
     try:
-        runner = make_runner(factory, args.setting, workers)
-    except Exception as exc:
-        return _fail(f"cannot load the pipeline: {type(exc).__name__}: {exc}", 1)
-    try:
+        try:
+            runner = make_runner(factory, args.setting, workers)
+        except Exception as exc:
+            return _fail(f"cannot load the pipeline: {type(exc).__name__}: {exc}", 1)
         if output is None:
             stats, processed = _run_to_stdout(reader, runner, args)
         else:
@@ -493,8 +508,13 @@ def run(args: argparse.Namespace, factory: str | Callable[..., Any] | None = Non
         print("\ninfucode code: interrupted; committed results are kept, rerun with --resume to continue",
               file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `infucode code notes.jsonl | head`: the reader went away
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     finally:
-        runner.close()
+        if runner is not None:
+            runner.close()
     if not args.quiet:
         print(stats.summary(time.monotonic() - t0, processed), file=sys.stderr)
     return 0
@@ -524,6 +544,25 @@ def _run_to_stdout(reader: Any, runner: Any, args: argparse.Namespace) -> tuple[
 def _run_to_file(reader: Any, runner: Any, args: argparse.Namespace, output: Path,
                  fmt: str) -> tuple[RunStats, int] | int:
     work = work_dir_for(output)
+    lock_path = output.with_name(f".{output.name}.infucode-lock")
+    lock_fh = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole run
+    try:
+        fcntl.flock(lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock_fh.close()
+        return _fail(f"another infucode run is writing {output} (lock {lock_path})")
+    try:
+        res = _run_locked(reader, runner, args, output, fmt, work)
+    finally:
+        lock_fh.close()
+    if not isinstance(res, int):
+        with contextlib.suppress(OSError):
+            lock_path.unlink()
+    return res
+
+
+def _run_locked(reader: Any, runner: Any, args: argparse.Namespace, output: Path, fmt: str,
+                work: Path) -> tuple[RunStats, int] | int:
     header = {
         "input": input_fingerprint(args.input) if args.input != "-" else {"path": "-"},
         "options": {"setting": args.setting, "columns": args.columns, "format": fmt,
@@ -586,7 +625,20 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     logging.basicConfig(level=logging.WARNING, format="infucode: %(message)s")
-    return run(args)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:  # `kill PID` stops like Ctrl-C: commit the finished notes, exit 130, resumable
+        signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        return run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":  # pragma: no cover

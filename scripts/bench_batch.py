@@ -2,10 +2,11 @@
 and how the time per note grows with note length (1x, 10x, 50x a typical note).
 
 Every measurement runs in its own child process (``--_measure``), so that the peak RSS reported is that run's
-(``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest single process of the run: the main process,
-a worker, or the Spark JVM). Wall time includes loading the pipeline (a few seconds per process), which is why
-rates on small dumps understate the steady state; the ``steady notes/s`` column subtracts a separately measured
-load time for the in-process runs.
+(``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest single process of the run: the main
+process or a worker). Wall time includes loading the pipeline (a few seconds per process), so rates on small
+dumps understate the steady state; ``steady notes/s`` subtracts a separately measured load time (shown only
+when the run is long enough for that to mean something). Length scaling is timed inside one process after
+the pipeline is loaded (``--_scale``).
 
 Usage:
     python scripts/bench_batch.py                  # 2,000 notes (quick)
@@ -42,6 +43,24 @@ def _measure(cmd: list[str]) -> int:
     return 0
 
 
+def _scale(path: str) -> int:
+    """Load the pipeline, then time ``process_many`` over the notes of ``path``; print JSON."""
+    from infucode.pipeline.runner import NotePipeline
+
+    records = [json.loads(line) for line in open(path, encoding="utf-8")]
+    pipe = NotePipeline()
+    list(pipe.process_many(records[:2]))  # warm up
+    t0 = time.perf_counter()
+    out = list(pipe.process_many(records))
+    busy = time.perf_counter() - t0
+    chars = sum(len(r["text"]) for r in records)
+    print(json.dumps({"notes": len(records), "ok": sum(o["status"] == "ok" for o in out), "busy_s": busy,
+                      "mean_chars": chars / len(records), "ms_per_note": 1000 * busy / len(records),
+                      "chars_per_s": chars / busy,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    return 0
+
+
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     out = subprocess.run([sys.executable, __file__, "--_measure", "--", *cmd], capture_output=True, text=True,
                          env=env, check=True)
@@ -65,6 +84,8 @@ def cli(inp: Path, out: Path, workers: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--_scale"]:
+        return _scale(argv[1])
     if argv[:1] == ["--_measure"]:
         return _measure(argv[2:] if argv[1:2] == ["--"] else argv[1:])
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for workers in (1, 2):
         r = measure(cli(dump, work / f"out_w{workers}.jsonl", workers))
-        steady = args.n / max(r["wall_s"] - load, 1e-9)
+        steady = args.n / (r["wall_s"] - load) if r["wall_s"] > 2 * load else None
         rows.append({"run": f"cli --workers {workers}", **r, "notes_per_s": args.n / r["wall_s"],
                      "steady_notes_per_s": steady})
     same = (work / "out_w1.jsonl").read_bytes() == (work / "out_w2.jsonl").read_bytes()
@@ -108,11 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         n = args.length_n if mult < 50 else max(20, args.length_n // 5)
         path = work / f"len{mult}.jsonl"
         make_synthetic_dump.write_dump(path, n, seed=3, length=mult)
-        chars = sum(len(json.loads(line)["text"]) for line in path.open(encoding="utf-8"))
-        r = measure(cli(path, work / f"len{mult}_out.jsonl", 1))
-        busy = max(r["wall_s"] - load, 1e-9)
-        scaling.append({"length": f"{mult}x", "notes": n, "mean_chars": chars / n, **r,
-                        "ms_per_note": 1000 * busy / n, "chars_per_s": chars / busy})
+        out = subprocess.run([sys.executable, __file__, "--_scale", str(path)], capture_output=True,
+                             text=True, check=True)
+        scaling.append({"length": f"{mult}x", **json.loads(out.stdout.strip().splitlines()[-1])})
     results["length_scaling"] = scaling
     results["loadavg_end"] = os.getloadavg()
 

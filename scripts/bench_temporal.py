@@ -15,7 +15,8 @@ from infucode.pipeline.temporal import resolve_timeline
 
 DRUGS = [("ondansetron", "Zofran 4 mg IVP", "IV_PUSH"), ("morphine", "morphine 4 mg IVP", "IV_PUSH"),
          ("sodium chloride 0.9%", "NS 1000 mL bolus", "IV_INFUSION"),
-         ("ceftriaxone", "ceftriaxone 1 g IVPB", "IV_INFUSION"), ("ketorolac", "Toradol 15 mg IVP", "IV_PUSH")]
+         ("ceftriaxone", "ceftriaxone 1 g IVPB", "IV_INFUSION"),
+         ("ketorolac", "Toradol 15 mg IVP", "IV_PUSH")]
 SITES = ["L AC", "R FA", None, None]
 FORMS = ["{h:02d}{m:02d}", "@{h:02d}{m:02d}", "{h:02d}:{m:02d}", "{h12}:{m:02d} {ap}"]
 
@@ -38,7 +39,8 @@ def make_note(rnd: random.Random, n_events: int) -> tuple[str, list[AdminEvent]]
             end_txt = f", completed {e_min // 60:02d}{e_min % 60:02d}"
         line = f"{stamp} {phrase}{' ' + site if site else ''} given{end_txt}"
         start = pos
-        mentions = [TimeMention(start, start + len(stamp), "start" if route == "IV_INFUSION" else "at", stamp)]
+        role = "start" if route == "IV_INFUSION" else "at"
+        mentions = [TimeMention(start, start + len(stamp), role, stamp)]
         if end_txt:
             s = start + line.index("completed ") + len("completed ")
             mentions.append(TimeMention(s, s + 4, "end", line[s - start : s - start + 4]))

@@ -40,6 +40,8 @@ SALT_WORDS = {
     "dipropionate", "valerate", "sodium succinate", "porcine", "bovine", "human", "recombinant", "liposomal",
 }
 MIN_TERM_LEN = 3
+MINERALS = {"sodium", "potassium", "magnesium", "calcium", "ferrous", "ferric", "zinc", "lithium", "aluminum",
+            "ammonium", "cupric", "manganese", "selenious", "chromic"}
 
 
 def sha256(path: Path) -> str:
@@ -79,6 +81,14 @@ def base_name(name: str, ingredients: dict[str, str]) -> tuple[str, str | None]:
         cand = " ".join(words)
         if cand in ingredients:
             return cand, ingredients[cand]
+    stripped = re.sub(r",\s*(?:human|porcine|bovine|recombinant)$", "", head)
+    stripped = re.sub(r"-complex$|\s+complex$", "", stripped).replace("-", " ") if "complex" in stripped else stripped
+    words = stripped.split()
+    if words and words[0] not in MINERALS:
+        while len(words) > 1 and words[-1] in SALT_WORDS:
+            words = words[:-1]
+    if " ".join(words) != n:
+        return " ".join(words), None
     words = head.split()
     while len(words) > 1 and words[0] in SALT_WORDS:
         words = words[1:]

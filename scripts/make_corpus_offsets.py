@@ -2,7 +2,9 @@
 
 Reads ``annotations/corpus/src/*.notes`` (format: ``infucode.annotations.gold`` docstring), locates every
 annotated substring in its note, validates ``text[start:end]`` for every span, and writes
-``annotations/corpus/gold_dev.v1.jsonl`` and ``annotations/corpus/splits.v1.json``.
+``annotations/corpus/gold_dev.v1.jsonl`` and ``annotations/corpus/splits.v1.json``. The blind challenge set
+(``src/challenge*.notes``, ids ``chal-*``, split ``challenge``) goes to its own
+``annotations/corpus/challenge.v1.jsonl`` and never into the dev corpus or its splits.
 
 Usage::
 
@@ -20,9 +22,39 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from infucode.annotations.gold import CORPUS_DIR, compile_sources, splits_manifest
+from infucode.annotations.gold import (
+    CHALLENGE_FILE,
+    CHALLENGE_SPLIT,
+    CORPUS_DIR,
+    GoldError,
+    compile_sources,
+    is_challenge_source,
+    splits_manifest,
+)
 
 OUT_NAME = "gold_dev.v1.jsonl"
+CHALLENGE_OUT_NAME = CHALLENGE_FILE.name
+
+
+def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
+    """Compile the dev sources and the challenge sources separately; return ``(dev, challenge)`` records.
+
+    Raises
+    ------
+    GoldError
+        When a challenge source holds a non-challenge id or a dev source a challenge id.
+    """
+    dev_src = [p for p in sources if not is_challenge_source(p)]
+    chal_src = [p for p in sources if is_challenge_source(p)]
+    dev = compile_sources(dev_src)
+    challenge = compile_sources(chal_src)
+    if {r["id"] for r in dev} & {r["id"] for r in challenge}:
+        raise GoldError("a note id is used in both the dev and the challenge sources")
+    if any(r["split"] == CHALLENGE_SPLIT for r in dev):
+        raise GoldError("a dev source uses a challenge id (chal-*)")
+    if any(r["split"] != CHALLENGE_SPLIT for r in challenge):
+        raise GoldError("a challenge source uses an id outside the challenge prefix (chal-*)")
+    return dev, challenge
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,24 +68,31 @@ def main(argv: list[str] | None = None) -> int:
     if not sources:
         print(f"no *.notes files in {args.src}", file=sys.stderr)
         return 2
-    records = compile_sources(sources)
+    records, challenge = compile_partitioned(sources)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    chal_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in challenge)
     splits = json.dumps(splits_manifest(records), indent=1) + "\n"
     out_file, split_file = args.out / OUT_NAME, args.out / "splits.v1.json"
+    chal_file = args.out / CHALLENGE_OUT_NAME
+    outputs = [(out_file, lines), (split_file, splits)] + ([(chal_file, chal_lines)] if challenge else [])
     if args.check:
-        stale = [p.name for p, want in ((out_file, lines), (split_file, splits))
+        stale = [p.name for p, want in outputs
                  if not p.exists() or p.read_text(encoding="utf-8") != want]
         if stale:
             print(f"stale: {', '.join(stale)} (run scripts/make_corpus_offsets.py)", file=sys.stderr)
             return 1
         print("corpus up to date")
         return 0
-    out_file.write_text(lines, encoding="utf-8")
-    split_file.write_text(splits, encoding="utf-8")
+    for path, content in outputs:
+        path.write_text(content, encoding="utf-8")
     n_ev = sum(len(r["gold_events"]) for r in records)
     by_split = Counter(r["split"] for r in records)
     by_status = Counter(e["status"] for r in records for e in r["gold_events"])
     print(f"{len(records)} notes ({dict(by_split)}), {n_ev} events {dict(by_status)} -> {out_file}")
+    if challenge:
+        n_ch = sum(len(r["gold_events"]) for r in challenge)
+        ch_status = Counter(e["status"] for r in challenge for e in r["gold_events"])
+        print(f"{len(challenge)} challenge notes, {n_ch} events {dict(ch_status)} -> {chal_file}")
     return 0
 
 

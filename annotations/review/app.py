@@ -514,6 +514,22 @@ def create_app(
 
     @app.post("/api/claim/export", tags=["pre-bill"], summary="Export reviewed claim lines as CSV or JSON")
     def api_claim_export(body: ClaimExport, format: Literal["csv", "json"] = "csv") -> Response:
+        return _claim_file(body, format)
+
+    @app.post("/claim/export", include_in_schema=False)
+    def claim_export_form(
+        payload: Annotated[str, Form()], format: Annotated[str, Form()] = "csv"
+    ) -> Response:
+        # the page submits a plain form so the browser treats the answer as a user-initiated download
+        if format not in ("csv", "json"):
+            raise HTTPException(422, {"type": "invalid_format", "message": "format must be csv or json"})
+        try:
+            body = ClaimExport.model_validate_json(payload)
+        except ValueError:
+            raise HTTPException(422, {"type": "invalid_request", "message": "malformed claim lines"}) from None
+        return _claim_file(body, format)
+
+    def _claim_file(body: ClaimExport, format: str) -> Response:
         lines = [ln for ln in body.lines if body.include_rejected or ln.decision != "rejected"]
         fname = _safe_filename(f"claim-{body.id}")
         if format == "json":

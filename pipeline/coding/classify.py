@@ -162,7 +162,7 @@ def effective_route(event: AdminEvent, tables: CodingTables) -> str | None:
     if (
         (event.volume_ml or 0.0) >= tables.t("iv_bag_min_ml")
         or event.rate_ml_hr
-        or event.end is not None
+        or (event.start is not None and event.end is not None and event.end > event.start)
         or event.line_cue
     ):
         return "IV"
@@ -370,7 +370,8 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
             admin.reason = f"subcutaneous infusion of {admin.drugs_text}"
             admin.rule = "R28-sq-infusion"
         elif chemo and "chemo_injection" in tables.categories:
-            admin.category = "chemo_hormonal_injection" if chemo == "hormonal" else "chemo_injection"
+            hormonal = chemo == "hormonal" and "chemo_hormonal_injection" in tables.categories
+            admin.category = "chemo_hormonal_injection" if hormonal else "chemo_injection"
             kind = "hormonal anti-neoplastic" if chemo == "hormonal" else "chemotherapy/complex"
             admin.reason = f"{route} injection of the {kind} drug {admin.drugs_text}"
             admin.rule = "R3-facility-hierarchy"
@@ -524,10 +525,16 @@ def merge_same_drug_infusions(admins: list[Admin]) -> list[Admin]:
         first.minutes = (first.minutes or 0.0) + a.minutes
         if first.interval and a.interval:
             first.interval = (first.interval[0], max(first.interval[1], a.interval[1]))
-        first.reason = f"{first.drugs_text} infused {first.minutes:g} min in all (same drug restarted/re-hung)"
+        first.reason = f"{first.drugs_text} infused {first.minutes:g} min in all (same drug restarted)"
         first.flags.extend(a.flags)
-        first.flags.append(Flag("SAME_DRUG_INFUSION_TIME_SUMMED", "info",
-                                "Repeated infusions of the same drug on one access were timed together "
-                                "(restart after infiltration is the same service, rule 30).",
-                                [e.event_id for e in first.events], "R30-restart-same-access"))
+        first.flags.append(
+            Flag(
+                "SAME_DRUG_INFUSION_TIME_SUMMED",
+                "info",
+                "Repeated infusions of the same drug on one access were timed together "
+                "(restart after infiltration is the same service, rule 30).",
+                [e.event_id for e in first.events],
+                "R30-restart-same-access",
+            )
+        )
     return out

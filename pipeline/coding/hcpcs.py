@@ -104,7 +104,11 @@ def select_code(
         convertible = 0
         if event.dose is not None and dc.dose_unit and convert(1.0, event.dose.unit, dc.dose_unit) is None:
             convertible = 1
-        scored.append((0 if code in branded else 1, name_rank, dc.priority, convertible, code))
+        fit: tuple[int, float] = (0, 0.0)
+        if code in branded:
+            # several codes for one product: prefer an exact descriptor fit, then fewest units
+            fit = _fit(event, dc)
+        scored.append((0 if code in branded else 1, name_rank, fit, dc.priority, convertible, code))
     if not scored:
         return None, "no injectable HCPCS drug code found for this ingredient"
     best = min(scored)
@@ -116,16 +120,29 @@ def select_code(
     return tables.drug_codes[best[-1]], how
 
 
+def _fit(event: AdminEvent, dc: DrugCode) -> tuple[int, float]:
+    if event.dose is None or not dc.dose_unit or not dc.dose_amount:
+        return (1, 0.0)
+    amount = convert(event.dose.value, event.dose.unit, dc.dose_unit)
+    if amount is None:
+        return (1, 0.0)
+    units = amount / dc.dose_amount
+    return (0 if abs(units - round(units)) < 1e-6 else 1, units)
+
+
 def _brand_codes(event: AdminEvent, tables: CodingTables) -> set[str]:
     text = (event.drug_text or "").lower()
     if not text:
         return set()
     out: set[str] = set()
     generic = norm_drug(event.drug)
-    for token in re.findall(r"[a-z][a-z0-9-]{3,}", text):
-        if token == generic or token in tables.by_desc_name or token in tables.by_name or token in generic:
+    padded = f" {re.sub(r'[^a-z0-9-]+', ' ', text)} "
+    for term, brand_codes in tables.brands.items():
+        if f" {term} " not in padded:
+            continue
+        if term == generic or term in tables.by_desc_name or term in tables.by_name or term in generic:
             continue  # a generic name is not a brand
-        out.update(tables.brands.get(token, ()))
+        out.update(brand_codes)
     return out
 
 
@@ -226,7 +243,9 @@ def hcpcs_lines(
         mods: tuple[str, ...] = ()
         waste_units = 0
         w = e.waste
-        if w is not None and w.single_dose_vial and w.discarded is not None and dc.dose_amount:
+        # a documented discarded amount (even 0) only appears for single-use containers in practice, so it
+        # counts even when extraction did not catch the "single-dose" wording (rule 42)
+        if w is not None and w.discarded is not None and dc.dose_amount:
             disc = convert(w.discarded.value, w.discarded.unit, dc.dose_unit or "")
             if disc is None:
                 flags.append(

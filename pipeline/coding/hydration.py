@@ -34,6 +34,28 @@ def _merge(group: list[Admin], gap: float) -> list[list[Admin]]:
     return merged
 
 
+def _end_at_next_bag(group: list[Admin]) -> None:
+    """End a bag that has a start but no stop when the next bag is hung on the same access."""
+    timed = sorted((a for a in group if a.start is not None), key=lambda a: a.sort_key)
+    for cur, nxt in zip(timed, timed[1:], strict=False):
+        if cur.interval is not None or cur.minutes is not None or nxt.start is None or cur.start is None:
+            continue
+        if nxt.start <= cur.start:
+            continue
+        cur.interval = (cur.start, nxt.start)
+        cur.minutes = (nxt.start - cur.start).total_seconds() / 60.0
+        cur.minutes_source = "next_bag"
+        cur.flags.append(
+            Flag(
+                "STOP_TIME_FROM_NEXT_BAG",
+                "info",
+                "Bag had no stop time; it was taken to end when the next bag was hung on the same line.",
+                cur.ids,
+                "R37-missing-stop-time",
+            )
+        )
+
+
 def _push_minutes(push: Admin, hydration_ids: set[str], tables: CodingTables) -> float:
     for e in push.events:
         for r in e.relations:
@@ -65,6 +87,8 @@ def hydration_services(admins: list[Admin], tables: CodingTables) -> list[Admin]
     by_access: dict[str, list[Admin]] = {}
     for a in hyd:
         by_access.setdefault(a.access, []).append(a)
+    for group in by_access.values():
+        _end_at_next_bag(group)
     drug_intervals: list[Interval] = [
         a.interval for a in admins if a.category in DRUG_INFUSIONS and a.interval
     ]

@@ -143,19 +143,10 @@ class CodingTables:
         """Return threshold ``name`` (KeyError names the missing threshold)."""
         return self.thresholds[name]
 
-    def category_of_code(self, code: str) -> Category | None:
-        """Return the category whose initial code is ``code``, if any."""
-        for c in self.categories.values():
-            if c.initial_code == code:
-                return c
-        return None
-
     @property
     def initial_codes(self) -> frozenset[str]:
-        """Codes that are an 'initial' service (one per encounter per access)."""
-        return frozenset(
-            c.initial_code for c in self.categories.values() if c.takes_initial_slot
-        ) | frozenset(c.initial_code for c in self.categories.values() if c.category == "sq_infusion")
+        """IV codes that are an 'initial' service (one per encounter per access site, rule 29)."""
+        return frozenset(c.initial_code for c in self.categories.values() if c.takes_initial_slot)
 
 
 # --- generic CSV reading with row/column errors ---------------------------------------------------------
@@ -273,6 +264,7 @@ def _load(folder: Path | None) -> CodingTables:
         "tpd_push",
         "hydration",
         "im_sq_injection",
+        "intra_arterial",
     ):
         if needed not in categories:
             raise TableError(f"{fn}: missing category {needed!r}")

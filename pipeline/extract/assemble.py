@@ -143,6 +143,7 @@ def assemble(
 
     excl = [(m.start, m.end) for m in mentions] + [sp for m in mentions for sp in m.alias_spans]
     attrs = find_attributes(text, exclude=excl)
+    all_times = [a for a in attrs if a.label == "time"]
     leading: dict[int, Attr] = {}
     for ei, (es, ee) in enumerate(entries):
         lm = misc["entry_time"].match(text, es, ee)
@@ -183,7 +184,7 @@ def assemble(
         by_drug.setdefault(ev.drug, []).append(ev)
         m.event = ev
 
-    _close_anaphora(text, entries, sentence_starts, mentions, events, ev_entry, leading, misc)
+    _close_anaphora(text, entries, sentence_starts, mentions, events, ev_entry, leading, misc, all_times)
     _inherit_times(mentions)
     events = _drop_superseded(events)
     for ev in events:
@@ -605,7 +606,7 @@ def _merge_into(prev: AdminEvent, ev: AdminEvent, ongoing: bool = False) -> None
 
 def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
                     mentions: list[Mention], events: list[AdminEvent], ev_entry: dict[int, int],
-                    leading: dict[int, Attr], misc: dict[str, Any]) -> None:
+                    leading: dict[int, Attr], misc: dict[str, Any], all_times: list[Attr]) -> None:
     """Drug-less sentences about "the" infusion.
 
     "0010 BOLUS INFUSED" / "Infusion complete." end the latest open infusion; "1310 10 mL/hr" (a rate-only
@@ -626,7 +627,7 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
             continue
         first_sentence = not text[entries[ei][0]:s].strip() or (
             ei in leading and not text[leading[ei].end:s].strip(" \t:-"))
-        times = [a for a in find_attributes(text, s, e) if a.label == "time"]
+        times = [a for a in all_times if s <= a.start < e]
         t = times[0] if times else (leading.get(ei) if first_sentence or ei in leading and not any(
             entries[ei][0] <= p < entries[ei][1] for p in mention_pos) else None)
         if t is None:

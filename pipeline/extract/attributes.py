@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from infucode.pipeline.extract.resources import compiled_misc, compiled_rules
+from infucode.pipeline.extract.resources import compiled_misc, compiled_rules, label_matchers
 
 #: Labels whose matches compete with each other (longest wins) before linking.
 _FAMILIES: dict[str, str] = {
@@ -65,13 +65,23 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     """
     end = len(text) if end is None else end
     found: list[Attr] = []
-    for label, rules in compiled_rules().items():
-        for rule in rules:
-            for m in rule.regex.finditer(text, start, end):
-                if m.end() <= m.start():
-                    continue
-                found.append(Attr(m.start(), m.end(), label, rule.id, rule.value,
-                                  {k: v for k, v in m.groupdict().items()}, m.group(0)))
+    low = text.lower()
+    same_len = len(low) == len(text)
+    for lm in label_matchers():
+        rx = lm.lower if same_len else lm.anycase
+        for m in rx.finditer(low if same_len else text, start, end):
+            if m.end() <= m.start():
+                continue
+            i = int(m.lastgroup[1:]) if m.lastgroup else _which(m, len(lm.rules))
+            rule = lm.rules[i]
+            prefix = f"r{i}_"
+            groups = {k[len(prefix):]: text[m.start(k):m.end(k)] if m.start(k) >= 0 else None
+                      for k in m.groupdict() if k.startswith(prefix)}
+            rid = rule.id
+            if rule.cued is not None:
+                cued = rule.cued.search(text, max(0, m.start() - 16), m.start())
+                rid = (rule.cued_id if cued else rule.bare_id) or rule.id
+            found.append(Attr(m.start(), m.end(), lm.label, rid, rule.value, groups, text[m.start():m.end()]))
     if exclude:
         found = [a for a in found if not any(a.start < e and s < a.end for s, e in exclude)]
     reject = compiled_misc()["bare_time_reject_before"]
@@ -96,6 +106,14 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
                                     any(a.start >= w.start and a.end <= w.end for w in waste))]
     return sorted(kept, key=lambda a: (a.start, a.end))
+
+
+def _which(m: re.Match[str], n: int) -> int:
+    """Index of the rule alternative that matched (when ``lastgroup`` is a sub-group)."""
+    for i in range(n):
+        if m.start(f"r{i}") >= 0:
+            return i
+    return 0
 
 
 def _resolve_gauges(text: str, attrs: list[Attr], drugs: list[tuple[int, int]]) -> list[Attr]:

@@ -72,6 +72,7 @@ class DrugMatcher:
             self.lower_matcher.add(key, [nlp.make_doc(key)])
         for key in orth_terms:
             self.orth_matcher.add(key, [nlp.make_doc(key)])
+        self._memo: dict[str, str | None] = {}
         self.fuzzy_index: dict[tuple[str, int], list[str]] = defaultdict(list)
         for key, e in self.lexicon.items():
             if not e.case_sensitive and _WORD.match(key) and key not in self.stop:
@@ -95,6 +96,25 @@ class DrugMatcher:
         doc.spans[DRUG_KEY] = sorted(filter_spans(spans), key=lambda s: s.start)
         return doc
 
+    def _closest(self, low: str) -> str | None:
+        """Closest lexicon term within the edit-distance limit (memoized per word)."""
+        if low in self._memo:
+            return self._memo[low]
+        limit = 2 if len(low) >= 9 else 1
+        best: tuple[int, str] | None = None
+        letters = set(low)
+        for n in range(len(low) - limit, len(low) + limit + 1):
+            for cand in self.fuzzy_index.get((low[0], n), ()):
+                if len(letters.symmetric_difference(cand)) > 2 * limit:
+                    continue
+                d = edit_distance(low, cand, limit)
+                if d <= limit and (best is None or d < best[0]):
+                    best = (d, cand)
+        out = best[1] if best else None
+        if len(self._memo) < 50000:
+            self._memo[low] = out
+        return out
+
     def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Span]:
         out: list[Span] = []
         text = doc.text
@@ -106,16 +126,10 @@ class DrugMatcher:
                 continue
             if not _FOLLOWED_BY_DOSE.match(text[tok.idx + len(tok):tok.idx + len(tok) + 40]):
                 continue
-            limit = 2 if len(low) >= 9 else 1
-            best: tuple[int, str] | None = None
-            for n in range(len(low) - limit, len(low) + limit + 1):
-                for cand in self.fuzzy_index.get((low[0], n), ()):
-                    d = edit_distance(low, cand, limit)
-                    if d <= limit and (best is None or d < best[0]):
-                        best = (d, cand)
+            best = self._closest(low)
             if best is not None:
                 span = Span(doc, tok.i, tok.i + 1, label="DRUG")
-                span.kb_id_ = best[1]
+                span.kb_id_ = best
                 span.id_ = "fuzzy"
                 out.append(span)
         return out

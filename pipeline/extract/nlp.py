@@ -7,7 +7,7 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 ``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
 """
 
-from dataclasses import asdict
+from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +26,7 @@ from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
 
 EVENTS_KEY = "infucode_events"
+_EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
 
 
 def _register_extensions() -> None:
@@ -119,8 +120,16 @@ def _cleanup(doc: Doc) -> None:
 
 
 def _event_to_data(ev: AdminEvent) -> dict[str, Any]:
-    d = asdict(ev)
+    d: dict[str, Any] = {f: getattr(ev, f) for f in _EVENT_FIELDS}
     d["start"] = d["end"] = None
+    d["dose"] = {"value": ev.dose.value, "unit": ev.dose.unit} if ev.dose else None
+    d["spans"] = [{"start": s.start, "end": s.end, "label": s.label, "rule": s.rule} for s in ev.spans]
+    d["time_mentions"] = [{"start": t.start, "end": t.end, "role": t.role, "text": t.text} for t in ev.time_mentions]
+    d["relations"] = []
+    if ev.waste is not None:
+        disc = ev.waste.discarded
+        d["waste"] = {"single_dose_vial": ev.waste.single_dose_vial,
+                      "discarded": {"value": disc.value, "unit": disc.unit} if disc else None}
     return d
 
 

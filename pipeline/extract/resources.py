@@ -83,12 +83,16 @@ def load_patterns() -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A compiled attribute rule."""
+    """A compiled attribute rule (``cued``: a regex the text right before a match must end with to take
+    ``cued_id`` as rule id; other matches take ``bare_id``)."""
 
     id: str
     label: str
     regex: re.Pattern[str]
     value: Any = None
+    cued: re.Pattern[str] | None = None
+    cued_id: str | None = None
+    bare_id: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -100,10 +104,43 @@ def compiled_rules() -> dict[str, list[Rule]]:
     for label in ("dose", "volume", "concentration", "rate", "route", "site", "device", "line_cue", "purpose",
                   "duration", "time", "waste"):
         out[label] = [
-            Rule(r["id"], label, re.compile(r["regex"].replace("{number}", number), re.I), r.get("value"))
+            Rule(r["id"], label, re.compile(r["regex"].replace("{number}", number), re.I), r.get("value"),
+                 re.compile(r["cued_before"], re.I) if r.get("cued_before") else None, r.get("cued_id"),
+                 r.get("bare_id"))
             for r in p[label]
         ]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMatcher:
+    """All rules of one label combined into one alternation (rule order = priority at a position).
+
+    ``lower`` is compiled without IGNORECASE for already-lowercased text (much faster); ``anycase`` with it.
+    Group ``r<i>`` marks rule ``rules[i]``; its named groups are renamed ``r<i>_<name>``.
+    """
+
+    label: str
+    rules: tuple[Rule, ...]
+    lower: re.Pattern[str]
+    anycase: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def label_matchers() -> tuple[LabelMatcher, ...]:
+    """One combined matcher per attribute label."""
+    p = load_patterns()
+    number = p["number"]
+    out = []
+    for label, rules in compiled_rules().items():
+        parts = []
+        for i, r in enumerate(p[label]):
+            rx = r["regex"].replace("{number}", number)
+            rx = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: f"(?P<r{i}_{m.group(1)}>", rx)
+            parts.append(f"(?P<r{i}>{rx})")
+        big = "|".join(parts)
+        out.append(LabelMatcher(label, tuple(rules), re.compile(big), re.compile(big, re.I)))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)

@@ -90,16 +90,17 @@ class EntrySegmenter:
         starts: set[int] = set()
         for s, e in entries:
             starts.update(split_sentences(text, s, e))
-        for tok in doc:
-            tok.is_sent_start = tok.i == 0
-        if len(doc) == 0:
+        n = len(doc)
+        if n == 0:
             return doc
-        # map each sentence start char to the first token at or after it
-        idx = 0
-        toks = list(doc)
-        for ch in sorted(starts):
-            while idx < len(toks) and toks[idx].idx < ch:
-                idx += 1
-            if idx < len(toks):
-                toks[idx].is_sent_start = True
+        # only sentence starts are set; other tokens stay "unknown", which Doc.sents reads as "inside"
+        done = {0}
+        doc[0].is_sent_start = True
+        if n > 1:
+            doc[n - 1].is_sent_start = False  # marks the boundaries as set even for a one-sentence Doc
+        for ch in starts:
+            sp = doc.char_span(ch, min(ch + 1, len(text)), alignment_mode="expand")
+            if sp is not None and len(sp) and sp.start not in done and (sp.start < n - 1 or n == 1):
+                done.add(sp.start)
+                doc[sp.start].is_sent_start = True
         return doc

@@ -35,7 +35,7 @@ from infucode.pipeline.temporal.intervals import (
 )
 from infucode.pipeline.temporal.parse import Clock, ParsedTime, find_line_times, parse_expression
 from infucode.pipeline.temporal.relations import build_relations, is_infusion
-from infucode.pipeline.temporal.textscan import refine_mentions
+from infucode.pipeline.temporal.textscan import clock_tokens, refine_mentions
 
 _START_ROLES = ("start",)
 _PAUSE_ROLES = ("pause", "infiltrated")
@@ -116,8 +116,11 @@ def _place_clock(clock: Clock, state: _State, next_hint: datetime | None) -> tup
 
 
 def _place_all(text: str, mentions: dict[tuple[int, int], str], anchor_day: date,
-               has_anchor: bool) -> dict[tuple[int, int], _Placed]:
-    """Parse and place every mention span (plus line-start timestamps as context) in text order."""
+               has_anchor: bool) -> tuple[dict[tuple[int, int], _Placed], datetime | None]:
+    """Parse and place every mention span (plus line-start timestamps as context) in text order.
+
+    Returns the placed mentions and the latest time placed (context timestamps included).
+    """
     markers = date_markers(text, anchor_day if has_anchor else None)
     items: list[tuple[int, int, str, ParsedTime | None]] = []
     for (s, e), raw in mentions.items():
@@ -129,6 +132,7 @@ def _place_all(text: str, mentions: dict[tuple[int, int], str], anchor_day: date
     items.sort(key=lambda it: (it[0], it[1]))
     state = _State(prev=None, day=anchor_day)
     placed: dict[tuple[int, int], _Placed] = {}
+    latest: datetime | None = None
     mi = 0
     for idx, (s, e, kind, parsed) in enumerate(items):
         while mi < len(markers) and markers[mi].start <= s:
@@ -170,7 +174,10 @@ def _place_all(text: str, mentions: dict[tuple[int, int], str], anchor_day: date
                 state.day, state.prev = day, None
         if kind == "mention":
             placed[(s, e)] = p
-    return placed
+        for t in (p.start, p.end):
+            if t is not None and (latest is None or t > latest):
+                latest = t
+    return placed, latest
 
 
 def _next_unambiguous(items: list[tuple[int, int, str, ParsedTime | None]], idx: int,
@@ -281,7 +288,7 @@ def _gather(mentions: list[TimeMention], placed: dict[tuple[int, int], _Placed],
     return t
 
 
-def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag]) -> None:
+def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag], bag_ml: float | None = None) -> None:
     """Set start, end, duration_min, pauses_min and time_source on one event from its gathered times.
 
     Only given events carry times (corpus convention: null for every other status).
@@ -304,8 +311,13 @@ def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag]) -> None:
         start = min(p[0] for p in t.range_pairs)
     elif t.ats:
         start = min(t.ats)
+    elif t.resumes:
+        start = min(t.resumes)  # "restarted at 1115" with no other start: this run begins there
+        t.resumes = [r for r in t.resumes if r > start]
     if t.ends:
-        end = max(t.ends)
+        # several stop times usually mean a linking slip: the first one after the start is this bag's
+        after = sorted(x for x in t.ends if start is None or x >= start)
+        end = after[0] if after else max(t.ends)
     elif t.range_pairs:
         ends = [p[1] for p in t.range_pairs if p[1] is not None]
         end = max(ends) if ends else None
@@ -342,7 +354,7 @@ def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag]) -> None:
                 flags.append(_flag("TIME_CONFLICT", "info",
                                    f"{e.event_id}: start/stop times and the documented duration disagree",
                                    [e.event_id], "R36-start-stop"))
-        _check_rate(e, flags)
+        _check_rate(e, flags, bag_ml)
         return
     if documented_min is not None and 0 < documented_min <= cfg["event_max_span_min"] and _runs_over(e):
         if start is not None:
@@ -353,7 +365,7 @@ def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag]) -> None:
         e.start = start
         e.duration_min = round(documented_min, 1)
         return
-    run = run_minutes(e.volume_ml, e.rate_ml_hr)
+    run = run_minutes(bag_ml or e.volume_ml, e.rate_ml_hr)
     if run is not None and is_infusion(e):
         if start is not None:
             e.end = round_to_minute(start + timedelta(minutes=run + paused))
@@ -369,6 +381,99 @@ def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag]) -> None:
         e.start = None
 
 
+def _share_bag_facts(ordered: Sequence[AdminEvent]) -> dict[str, float]:
+    """Give every component of one bag the bag's run time ("over 2 hrs") and rate; return the bag volumes.
+
+    The bag volume (largest volume among the components: the fluid, not a 10 mL additive) is what a stop
+    time is computed from.
+    """
+    bag: dict[str, float] = {}
+    groups: dict[str, list[AdminEvent]] = {}
+    for e in ordered:
+        if e.infusate_id and e.status == "given":
+            groups.setdefault(e.infusate_id, []).append(e)
+    for members in groups.values():
+        durations = [m.documented_duration_min for m in members if m.documented_duration_min]
+        rates = [m.rate_ml_hr for m in members if m.rate_ml_hr]
+        volumes = [m.volume_ml for m in members if m.volume_ml]
+        for m in members:
+            if m.documented_duration_min is None and durations:
+                m.documented_duration_min = durations[0]
+            if m.rate_ml_hr is None and rates and m.route in ("IV_INFUSION", "IV", None):
+                m.rate_ml_hr = rates[0]
+            if volumes:
+                bag[m.event_id] = max(volumes)
+    return bag
+
+
+def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: datetime | None,
+                         anchor_day: date) -> list[Flag]:
+    """Drop a computed stop time the note contradicts (corpus convention; digest 37 needs a bag that ran).
+
+    A stop computed from volume/rate is not used when a piggyback/y-site infusion on the same access starts
+    before it (the primary bag stops while the piggyback runs), or when the note documents a transfer,
+    hand-off, titration or "still infusing" after the event and its last clock time is before the computed
+    stop (the bag was not seen to finish).
+    """
+    flags: list[Flag] = []
+    interrupt = patterns()["infusion_interrupted"]
+    losses = loss_positions(text)
+    for e in ordered:
+        if e.time_source != "computed" or e.start is None or e.end is None:
+            continue
+        stop = _loss_time_within(text, e, losses)
+        if stop is not None:
+            # the line was lost (infiltration) while the bag ran: it stopped then (corpus convention)
+            e.end, e.time_source = stop, "documented"
+            e.duration_min = round(max(0.0, minutes_between(e.start, stop) - e.pauses_min), 1)
+            continue
+        reason = None
+        for o in ordered:
+            if o is e or o.drug != e.drug or o.access_id != e.access_id or o.status != "given":
+                continue
+            if o.start is not None and o.mention_start > e.mention_start and e.start < o.start < e.end:
+                reason = "the same drug is started again before the computed stop"
+        for o in ordered:
+            if o is e or o.access_id != e.access_id or o.start is None or o.status != "given":
+                continue
+            same_bag = e.infusate_id is not None and o.infusate_id == e.infusate_id
+            if o.line_cue in ("piggyback", "y_site") and not same_bag:
+                if e.start < o.start < e.end:
+                    reason = "a piggyback infusion interrupted the bag before the computed stop"
+        if reason is None and last_time is not None and last_time < e.end:
+            if interrupt.search(text, e.mention_start):
+                reason = "the note ends (transfer, hand-off or rate change) before the computed stop"
+        if reason is None:
+            continue
+        e.end, e.duration_min, e.time_source = None, None, "documented"
+        flags.append(_flag("MISSING_STOP_TIME", "warning",
+                           f"{e.event_id}: stop time not documented and cannot be computed from volume/rate: "
+                           + reason, [e.event_id], "R37-computed-stop"))
+    return flags
+
+
+def _loss_time_within(text: str, e: AdminEvent, losses: Sequence[int]) -> datetime | None:
+    """Time of a loss-of-access entry after the event, if it falls inside the event's run."""
+    if e.start is None or e.end is None:
+        return None
+    max_fwd = settings()["rollover_max_forward_min"]
+    for pos in losses:
+        if pos <= e.mention_start:
+            continue
+        lo = text.rfind("\n", 0, pos) + 1
+        hi = text.find("\n", pos)
+        hi = len(text) if hi < 0 else hi
+        for s, t_end in clock_tokens(text, lo, hi):
+            parsed = parse_expression(text[s:t_end])
+            if parsed is None or parsed.kind != "clock" or parsed.start is None:
+                continue
+            minute, _ = choose_candidate(parsed.start.candidates, e.start, None, max_fwd)
+            t = place_after(minute, e.start, max_fwd)
+            if e.start < t < e.end:
+                return t
+    return None
+
+
 def _runs_over(e: AdminEvent) -> bool:
     """Tell whether "over N min" gives this event a stop time (infusions yes; a push has a start only)."""
     if e.route == "IV_INFUSION":
@@ -377,8 +482,8 @@ def _runs_over(e: AdminEvent) -> bool:
     return e.route in ("IV", None) and (e.documented_duration_min or 0) > push_max
 
 
-def _check_rate(e: AdminEvent, flags: list[Flag]) -> None:
-    run = run_minutes(e.volume_ml, e.rate_ml_hr)
+def _check_rate(e: AdminEvent, flags: list[Flag], bag_ml: float | None) -> None:
+    run = run_minutes(bag_ml or e.volume_ml, e.rate_ml_hr)
     if run is None or e.duration_min is None or e.duration_min <= 0:
         return
     if abs(run - e.duration_min) > settings()["rate_conflict_fraction"] * max(run, e.duration_min):
@@ -465,14 +570,15 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     orphans = _orphan_stop_lines(text, ordered, used)
     for tm in orphans:
         mentions[(tm.start, tm.end)] = tm.text
-    placed = _place_all(text, mentions, day, has_anchor)
+    placed, latest = _place_all(text, mentions, day, has_anchor)
     # ... and on a line of its own, for the single infusion still open at that time
     _attach_orphans(ordered, orphans, placed, extra, chosen)
+    bag_ml = _share_bag_facts(ordered)
     ambiguous_ids: list[str] = []
     for e in ordered:
         e.relations = []
         times = _gather(chosen[e.event_id], placed, extra[e.event_id])
-        _apply_times(e, times, flags)
+        _apply_times(e, times, flags, bag_ml.get(e.event_id))
         if times.ambiguous and e.status == "given":
             ambiguous_ids.append(e.event_id)
     if ambiguous_ids:
@@ -484,6 +590,7 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     losses = loss_positions(text)
     losses += [tm.start for e in ordered for tm in e.time_mentions if tm.role == "infiltrated"]
     assign_access(ordered, text, losses, _running_access_lookup(ordered))
+    flags.extend(_check_computed_ends(text, ordered, latest, day))
     flags.extend(build_relations(ordered))
     return Timeline(events=events, flags=flags, encounter_date=anchor.isoformat() if anchor else None)
 

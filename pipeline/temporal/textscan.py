@@ -34,7 +34,7 @@ _CLOCK = re.compile(
     r"(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
     r"(?:[01]?\d|2[0-4]):[0-5]\d(?:\s*[ap]\.?m\.?)?(?![\d:/])(?!\.\d)" + _UNIT_AFTER + "|"
     r"(?<![\d/:.,#$])(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
-    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/:])(?![.,]\d)" + _UNIT_AFTER + "|"
+    r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/])(?![.,:]\d)" + _UNIT_AFTER + "|"
     r"(?<![\d/:.,#$])(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?(?![a-z])",
     re.IGNORECASE,
 )
@@ -219,7 +219,7 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
         elif own_start:
             # the time written right after the drug beats a line timestamp or a time from elsewhere
             mentions = other + own_start + later_starts
-        elif not near:
+        elif not near and not any(m.role in ("resume", "pause", "infiltrated") for m in other):
             fb = _fallback_time(text, e, hi, starts)
             if fb is not None:
                 role = "start" if infusion and fb.role == "at" else fb.role
@@ -244,10 +244,12 @@ def _share_infusate(events: Sequence[AdminEvent], out: dict[str, list[TimeMentio
         if e.infusate_id and e.status == "given":
             groups.setdefault(e.infusate_id, []).append(e)
     for members in groups.values():
-        donor = next((m for m in members if any(t.role in ("start", "at", "range") for t in out[m.event_id])),
-                     None)
-        if donor is None:
+        # one bag, one run: every component gets the bag's start and stop times
+        pooled: dict[tuple[int, int, str], TimeMention] = {}
+        for m in members:
+            for t in out[m.event_id]:
+                pooled.setdefault((t.start, t.end, t.role), t)
+        if not any(t.role in ("start", "at", "range") for t in pooled.values()):
             continue
         for m in members:
-            if not out[m.event_id]:
-                out[m.event_id] = list(out[donor.event_id])
+            out[m.event_id] = list(pooled.values())

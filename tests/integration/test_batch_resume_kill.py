@@ -110,3 +110,46 @@ def test_resume_refuses_a_changed_input(tmp_path: Path) -> None:
     res = subprocess.run(cmd + ["--resume"], env=_env("0"), capture_output=True, text=True, timeout=300)
     assert res.returncode == 2
     assert "differ" in res.stderr
+
+
+@pytest.mark.parametrize(("sig", "workers"), [(signal.SIGINT, "2"), (signal.SIGTERM, "1")])
+def test_ctrl_c_or_sigterm_commits_what_is_done_and_exits_130(tmp_path: Path, sig: int, workers: str) -> None:
+    inp = tmp_path / "notes.jsonl"
+    out = tmp_path / "coded.jsonl"
+    ids = _write_input(inp)
+    cmd = _cmd(inp, out, "--workers", workers)
+    proc = subprocess.Popen(cmd, env=_env("0.02"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while _committed_chunks(out) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)  # a terminal's Ctrl-C reaches the whole process group
+    else:
+        proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "rerun with --resume" in err
+    res = subprocess.run(cmd + ["--resume"], env=_env("0"), capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ids
+
+
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    inp = tmp_path / "notes.jsonl"
+    out = tmp_path / "coded.jsonl"
+    _write_input(inp)
+    cmd = _cmd(inp, out)
+    proc = subprocess.Popen(cmd, env=_env("0.02"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while _committed_chunks(out) < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = subprocess.run(cmd + ["--resume"], env=_env("0"), capture_output=True, text=True,
+                                timeout=120)
+        assert second.returncode == 2
+        assert "another infucode run" in second.stderr
+    finally:
+        proc.kill()
+        proc.wait()

@@ -395,3 +395,11 @@ def test_delete_session(client: TestClient, sample_notes: list[dict[str, Any]]) 
     sid = _create(client, sample_notes)["id"]
     assert client.delete(f"/api/sessions/{sid}").status_code == 204
     assert client.get(f"/api/sessions/{sid}").status_code == 404
+
+
+def test_claim_export_form_post_used_by_the_page(client: TestClient) -> None:
+    body = {"id": "n9", "lines": [{"kind": "cpt", "code": "96374", "units": 1, "decision": "accepted"}]}
+    r = client.post("/claim/export", data={"payload": json.dumps(body), "format": "json"})
+    assert r.status_code == 200 and r.json()["lines"][0]["code"] == "96374"
+    assert client.post("/claim/export", data={"payload": "{oops", "format": "csv"}).status_code == 422
+    assert client.post("/claim/export", data={"payload": json.dumps(body), "format": "xml"}).status_code == 422

@@ -1,7 +1,7 @@
 /* Pre-bill page: code a note, show evidence/timeline/lines, accept/reject/edit lines, export. */
 "use strict";
 (function () {
-  const { el, clear, api, download, renderNote, renderLegend, renderTimeline, fmtTime, fmtDose, eventSpans } = window.IC;
+  const { el, clear, api, renderNote, renderLegend, renderTimeline, fmtTime, fmtDose, eventSpans } = window.IC;
   const $ = (id) => document.getElementById(id);
   const LABELS = ["DRUG", "DOSE", "VOLUME", "RATE", "CONCENTRATION", "ROUTE", "SITE", "TIME", "DURATION", "STATUS",
     "LINE_CUE", "PURPOSE", "WASTE"];
@@ -137,7 +137,7 @@
     }
   }
 
-  async function exportLines(format) {
+  function exportLines(format) {
     if (!current) return;
     const body = {
       id: current.record.id, setting: current.record.setting,
@@ -147,10 +147,14 @@
         original_code: l.original_code, original_units: l.original_units,
       })),
     };
-    try {
-      const blob = await api("POST", "/api/claim/export?format=" + format, body);
-      download(blob, `claim-${current.record.id}.${format}`);
-    } catch (e) { showError(e.message); }
+    // a plain form POST (not fetch + blob) keeps the user gesture, so the browser never blocks the download
+    const form = el("form", { method: "post", action: "/claim/export", hidden: true }, [
+      el("input", { type: "hidden", name: "payload", value: JSON.stringify(body) }),
+      el("input", { type: "hidden", name: "format", value: format }),
+    ]);
+    document.body.appendChild(form);
+    form.submit();
+    form.remove();
   }
 
   function loadFile(file) {

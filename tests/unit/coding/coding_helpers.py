@@ -20,21 +20,45 @@ def at(hhmm: str, day_offset: int = 0) -> datetime:
 _COUNTER = {"n": 0}
 
 
-def ev(drug: str, dose: float | None = None, unit: str = "mg", route: str | None = "IV_PUSH",
-       start: str | None = None, end: str | None = None, minutes: float | None = None, **kw: Any) -> AdminEvent:
+def ev(
+    drug: str,
+    dose: float | None = None,
+    unit: str = "mg",
+    route: str | None = "IV_PUSH",
+    start: str | None = None,
+    end: str | None = None,
+    minutes: float | None = None,
+    **kw: Any,
+) -> AdminEvent:
     """One given event; ``minutes`` sets ``end`` = start + minutes."""
     _COUNTER["n"] += 1
     eid = kw.pop("event_id", f"e{_COUNTER['n']}")
     s = at(start) if start else None
-    e = at(end) if end else (s + timedelta(minutes=minutes) if s is not None and minutes is not None else None)
+    e = (
+        at(end)
+        if end
+        else (s + timedelta(minutes=minutes) if s is not None and minutes is not None else None)
+    )
     if e is not None and s is not None and e < s:
         e += timedelta(days=1)
-    return AdminEvent(event_id=eid, drug=drug, dose=Dose(dose, unit) if dose is not None else None, route=route,
-                      start=s, end=e, **kw)
+    return AdminEvent(
+        event_id=eid,
+        drug=drug,
+        dose=Dose(dose, unit) if dose is not None else None,
+        route=route,
+        start=s,
+        end=e,
+        **kw,
+    )
 
 
-def fluid(drug: str = "sodium chloride 0.9%", ml: float = 1000, start: str | None = None, minutes: float | None = None,
-          **kw: Any) -> AdminEvent:
+def fluid(
+    drug: str = "sodium chloride 0.9%",
+    ml: float = 1000,
+    start: str | None = None,
+    minutes: float | None = None,
+    **kw: Any,
+) -> AdminEvent:
     """A hung bag of fluid (dose = volume in mL)."""
     return ev(drug, ml, "mL", kw.pop("route", "IV_INFUSION"), start, minutes=minutes, volume_ml=ml, **kw)
 

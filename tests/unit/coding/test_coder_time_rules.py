@@ -1,4 +1,4 @@
-"""Digest rules 10-19, 36-38: push/infusion line, hour units, hydration minimum, pauses, midnight, stop times."""
+"""Digest rules 10-19, 36-38: push/infusion line, hour units, hydration minimum, pauses, midnight."""
 
 import pytest
 from coding_helpers import codes, cpt, ev, flag_codes, fluid, run
@@ -35,7 +35,13 @@ def test_r14_additional_hour_needs_more_than_30_min_past_the_last_full_hour(minu
 
 @pytest.mark.parametrize(
     ("minutes", "expected"),
-    [(30, {}), (31, {"96360": 1}), (90, {"96360": 1}), (91, {"96360": 1, "96361": 1}), (151, {"96360": 1, "96361": 2})],
+    [
+        (30, {}),
+        (31, {"96360": 1}),
+        (90, {"96360": 1}),
+        (91, {"96360": 1, "96361": 1}),
+        (151, {"96360": 1, "96361": 2}),
+    ],
 )
 def test_r15_hydration_needs_31_min_and_adds_hours_at_91_and_151(minutes, expected):
     result = run([fluid(start="10:00", minutes=minutes, purpose="hydration", indication="dehydration")])
@@ -94,9 +100,11 @@ def test_r37_missing_stop_time_is_computed_from_volume_and_rate():
 def test_r38_drug_infusion_without_stop_time_falls_back_to_push_with_flags():
     result = run([ev("ceftriaxone", 1, "g", "IV_INFUSION", "14:00")])
     assert codes(result) == {"96374": 1}
-    assert {"PUSH_FALLBACK_NO_STOP_TIME", "PUSH_INFUSION_DECIDED_BY_MISSING_TIME", "MISSING_STOP_TIME"} <= flag_codes(
-        result
-    )
+    assert {
+        "PUSH_FALLBACK_NO_STOP_TIME",
+        "PUSH_INFUSION_DECIDED_BY_MISSING_TIME",
+        "MISSING_STOP_TIME",
+    } <= flag_codes(result)
     assert result.cpt[0].rule.startswith("R")
 
 
@@ -113,3 +121,14 @@ def test_r18_separate_short_infusions_are_not_added_together():
         ev("famotidine", 20, "mg", "IV_INFUSION", "10:30", minutes=10),
     ]
     assert codes(run(events)) == {"96374": 1, "96375": 1}
+
+
+def test_r37_a_bag_without_stop_time_ends_when_the_next_bag_is_hung():
+    # bolus 1 hung 13:00 (no stop documented), bolus 2 hung 13:45 and ran 45 min = 90 min continuous
+    events = [
+        fluid(start="13:00", indication="dehydration"),
+        fluid(start="13:45", minutes=45, indication="dehydration"),
+    ]
+    result = run(events)
+    assert codes(result) == {"96360": 1}
+    assert "STOP_TIME_FROM_NEXT_BAG" in flag_codes(result)

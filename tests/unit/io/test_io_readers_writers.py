@@ -140,3 +140,28 @@ def test_run_stats_roundtrip_and_summary():
     assert t == s
     text = t.summary()
     assert "notes: 2 (1 ok, 1 error)" in text and "MISSING_STOP_TIME 1" in text
+
+
+def test_parquet_reader_resumes_mid_row_group_and_after_whole_groups(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from infucode.pipeline.io.parquet_format import ParquetReader
+
+    p = tmp_path / "n.parquet"
+    pq.write_table(pa.table({"ID": [str(i) for i in range(10)], "TEXT": [f"t{i}" for i in range(10)]}), p,
+                   row_group_size=3)
+    r = ParquetReader(p)
+    assert r.total == 10
+    assert [(i.seq, i.record["id"], i.record["text"]) for i in r.iter_items(4)][:2] == [(4, "4", "t4"),
+                                                                                         (5, "5", "t5")]
+    assert [i.seq for i in r.iter_items(7)] == [7, 8, 9]
+    assert r.fraction() == 1.0
+
+
+def test_txt_folder_reader_resumes_by_sorted_file_order(tmp_path):
+    from infucode.pipeline.io.txt_folder import TxtFolderReader
+
+    for name in ("c", "a", "b"):
+        (tmp_path / f"{name}.txt").write_text(name, encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text("h", encoding="utf-8")
+    assert [i.record["id"] for i in TxtFolderReader(tmp_path).iter_items(1)] == ["b", "c"]

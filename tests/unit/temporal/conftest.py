@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from infucode.annotations.schema import AdminEvent, TimeMention
 
 

@@ -7,7 +7,6 @@ from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from infucode.pipeline.temporal import resolve_timeline
 from infucode.pipeline.temporal.access import site_key
 from infucode.pipeline.temporal.encounters import encounter_boundaries

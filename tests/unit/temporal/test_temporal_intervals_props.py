@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
-
 from infucode.pipeline.temporal.intervals import (
     choose_candidate,
     end_after,
@@ -91,8 +90,8 @@ def test_overlap_is_symmetric_and_never_negative(a: datetime, b: datetime, c: da
 
 
 @given(times, st.lists(times, max_size=4), st.lists(times, max_size=4), st.one_of(st.none(), times))
-def test_paused_minutes_never_negative_nor_order_dependent(start: datetime, pauses: list[datetime],
-                                                           resumes: list[datetime], end: datetime | None) -> None:
+def test_paused_minutes_never_negative_nor_order_dependent(
+        start: datetime, pauses: list[datetime], resumes: list[datetime], end: datetime | None) -> None:
     total, eff_end = paused_minutes(pauses, resumes, end)
     assert total >= 0
     assert (total, eff_end) == paused_minutes(list(reversed(pauses)), list(reversed(resumes)), end)

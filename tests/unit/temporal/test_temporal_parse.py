@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from infucode.pipeline.temporal.parse import find_dates, find_line_times, parse_duration, parse_expression
 
 

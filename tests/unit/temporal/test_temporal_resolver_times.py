@@ -77,7 +77,8 @@ def test_push_without_stop_is_not_flagged_missing_stop(ev) -> None:
 
 def test_not_given_infusion_is_not_flagged(ev) -> None:
     t = "1300 NS bolus held, pt refused"
-    e = ev(t, "e1", "sodium chloride 0.9%", "NS", [("1300", "start")], route="IV_INFUSION", status="not_given")
+    e = ev(t, "e1", "sodium chloride 0.9%", "NS", [("1300", "start")], route="IV_INFUSION",
+           status="not_given")
     tl = resolve_timeline(t, [e], D)
     assert not codes(tl, "MISSING_STOP_TIME")
 

@@ -1,0 +1,97 @@
+"""Throughput of the extraction pipeline next to spaCy blank and the default medspaCy pipeline.
+
+Prints notes/s for (1) ``spacy.blank("en")`` tokenization only, (2) the default ``medspacy.load()``
+pipeline, (3) infucode ``build_nlp()`` + ``doc_events`` (one process), and the speed-up of (3) over (2).
+Notes: ``annotations/corpus/*.jsonl`` when present (``text`` field), else the synthetic generator.
+Note text is never printed.
+
+Usage: ``.venv/bin/python scripts/bench.py [--n 300] [--repeat 1] [--synthetic]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def load_notes(n: int, synthetic: bool) -> tuple[list[str], str]:
+    texts: list[str] = []
+    if not synthetic:
+        for path in sorted((ROOT / "annotations" / "corpus").glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    rec = json.loads(line)
+                    if isinstance(rec.get("text"), str):
+                        texts.append(rec["text"])
+    source = "corpus"
+    if not texts:
+        from synthetic_notes import generate
+
+        texts, source = generate(n), "synthetic"
+    while len(texts) < n:
+        texts = texts + texts
+    return texts[:n], source
+
+
+def rate(fn, texts: list[str], repeat: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        fn(texts)
+    dt = time.perf_counter() - t0
+    return len(texts) * repeat / dt if dt > 0 else float("inf")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="extraction throughput benchmark")
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--synthetic", action="store_true", help="use generated notes even if a corpus exists")
+    ap.add_argument("--medspacy-n", type=int, default=60, help="notes for the (slow) default medspaCy run")
+    args = ap.parse_args(argv)
+    logging.disable(logging.CRITICAL)
+    try:  # PyRuSH logs every token through loguru at DEBUG: keep that cost (default), discard the output
+        from loguru import logger
+
+        logger.remove()
+        logger.add(lambda _msg: None, level="DEBUG")
+    except Exception:  # noqa: BLE001
+        pass
+    import medspacy
+    import spacy
+
+    from infucode.pipeline.extract import build_nlp, doc_events
+
+    texts, source = load_notes(args.n, args.synthetic)
+    chars = sum(map(len, texts)) / len(texts)
+    print(f"notes: {len(texts)} ({source}), mean {chars:.0f} chars")
+
+    blank = spacy.blank("en")
+    r_blank = rate(lambda ts: [blank(t) for t in ts], texts, args.repeat)
+
+    t0 = time.perf_counter()
+    nlp = build_nlp(fresh=True)
+    build_s = time.perf_counter() - t0
+    rate(lambda ts: [doc_events(nlp(t)) for t in ts], texts[:5], 1)  # warm-up
+    r_ours = rate(lambda ts: [doc_events(nlp(t)) for t in ts], texts, args.repeat)
+
+    default = medspacy.load()
+    sub = texts[: args.medspacy_n]
+    rate(lambda ts: [default(t) for t in ts], sub[:2], 1)
+    r_med = rate(lambda ts: [default(t) for t in ts], sub, 1)
+
+    print(f"spacy.blank('en')            {r_blank:10.1f} notes/s")
+    print(f"medspacy.load() default      {r_med:10.1f} notes/s  (pipes: {', '.join(default.pipe_names)})")
+    print(f"infucode build_nlp+doc_events {r_ours:9.1f} notes/s  (build {build_s:.2f} s)")
+    print(f"speed-up over default medspaCy: {r_ours / r_med:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
