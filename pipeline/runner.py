@@ -145,20 +145,30 @@ class NotePipeline:
         ``facility`` or ``professional`` for records without a ``setting``.
     """
 
-    def __init__(self, default_setting: str = "facility") -> None:
+    def __init__(self, default_setting: str = "facility", use_models: bool = True) -> None:
         if default_setting not in SETTINGS:
             raise ValueError(f"default_setting must be one of {SETTINGS}")
         from infucode.pipeline.extract import build_nlp
 
         self.default_setting = default_setting
+        self.use_models = use_models
         self.nlp = build_nlp()
 
     # -- steps ---------------------------------------------------------------------------------
     def extract(self, text: str) -> list[AdminEvent]:
         """Run extraction on one text and return its events (no times resolved yet)."""
+        return self.events_of(self.nlp(text))
+
+    def events_of(self, doc: Any) -> list[AdminEvent]:
+        """Events of a processed Doc: rule extraction, then the models where they beat the rules."""
         from infucode.pipeline.extract import doc_events
 
-        return doc_events(self.nlp(text))
+        events = doc_events(doc)
+        if self.use_models and events:
+            from infucode.models.runtime import apply_models
+
+            events = apply_models(doc, events)
+        return events
 
     def finish(self, rid: str, text: str, options: dict[str, Any], events: list[AdminEvent],
                record: dict[str, Any]) -> dict[str, Any]:
@@ -170,7 +180,7 @@ class NotePipeline:
         result: CodingResult = code_events(
             timeline.events, setting=options["setting"], place_of_service=options["place_of_service"]
         )
-        flags: list[Flag] = list(timeline.flags) + list(result.flags)
+        flags = dedupe_flags(list(timeline.flags) + list(result.flags))
         return {
             "id": rid,
             "status": "ok",
@@ -209,8 +219,6 @@ class NotePipeline:
             yield from self._process_batch(batch)
 
     def _process_batch(self, batch: list[Any]) -> Iterator[dict[str, Any]]:
-        from infucode.pipeline.extract import doc_events
-
         prepared: list[tuple[Any, tuple[str, str, dict[str, Any]] | NoteError]] = []
         for rec in batch:
             try:
@@ -232,10 +240,23 @@ class NotePipeline:
             rid, text, options = prep
             doc = next(docs)
             try:
-                yield self.finish(rid, text, options, doc_events(doc), rec)
+                yield self.finish(rid, text, options, self.events_of(doc), rec)
             except Exception as exc:
                 log.warning("note %r failed: %s", _safe_id(rec), type(exc).__name__)
                 yield error_record(rec, exc, self.default_setting)
+
+
+def dedupe_flags(flags: list[Flag]) -> list[Flag]:
+    """Drop repeated flags: the same code about the same events is reported once (first wins)."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    out: list[Flag] = []
+    for f in flags:
+        key = (f.code, frozenset(f.event_ids))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    return out
 
 
 def _safe_id(record: Any) -> str | None:
