@@ -200,7 +200,7 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
     # only the clause right before the time ("..., stopped 1042" but not "started ..., 1042")
     before = re.split(r"[|;,\t]|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", before)[-1]
     after = text[a.end:a.end + 16].lstrip(" \t|:-")
-    after = re.split(r"[|;,\t.]", after)[0]
+    after = re.split(r"[|;,\t.@(]|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", after)[0]
     best: tuple[int, str] | None = None
     for role in ("infiltrated", "pause", "resume", "end", "start"):
         for m in _cue_regex(role).finditer(before):
@@ -210,7 +210,8 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
     if best is not None:
         return best[1]
     for role in ("end", "start"):
-        if _cue_regex(role).search(after):
+        m = _cue_regex(role).match(after)
+        if m and not m.group(0).endswith(":") and not after[m.end():].lstrip().startswith(":"):
             return role
     return "at"
 

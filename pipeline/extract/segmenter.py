@@ -19,6 +19,7 @@ ENTRY_KEY = "infucode_entries"
 _LINE_START_NEW = re.compile(
     r"^\s*(?:(?:[01]?\d|2[0-3]):?[0-5]\d\b|[-*•>]|\d+[.)]\s|[A-Z][A-Za-z /&()'-]{1,40}:|[A-Z0-9 /&-]{3,}$|.*[|\t])"
 )
+_WRAP_MIN = 50  # a lowercase line continues the previous one only when that one looks hard-wrapped
 _CONTINUATION = re.compile(r"^\s*[a-z(]")
 _INDENTED = re.compile(r"^(?: {2,}|\t)\S")
 _TIME_LED = re.compile(r"^\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b")
@@ -31,6 +32,7 @@ def split_entries(text: str) -> list[tuple[int, int]]:
     entries: list[list[int]] = []
     pos = 0
     prev_blank = True
+    prev_len = 0
     for line in text.splitlines(keepends=True):
         start, end = pos, pos + len(line.rstrip("\r\n"))
         pos += len(line)
@@ -42,19 +44,20 @@ def split_entries(text: str) -> list[tuple[int, int]]:
         new = (prev_blank and not (indented and entries and not text[entries[-1][1]:start].count("\n") > 2)
                ) or not entries or (not indented and (
                    bool(_LINE_START_NEW.match(body)) or _ends_entry(text, entries[-1])
-                   or not _CONTINUATION.match(body)))
+                   or not _CONTINUATION.match(body) or prev_len < _WRAP_MIN))
         if new:
             entries.append([start, end])
         else:
             entries[-1][1] = end
         prev_blank = False
+        prev_len = len(body)
     out: list[tuple[int, int]] = []
     for s, e in entries:
         cuts = [m.end() for m in _INLINE_TIME.finditer(text, s, e)]
         bounds = [s, *cuts, e]
         for a, b in zip(bounds, bounds[1:], strict=False):
             if text[a:b].strip():
-                out.append((a, b))
+                out.append((a, a + len(text[a:b].rstrip())))
     return out
 
 

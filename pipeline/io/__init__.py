@@ -1,6 +1,7 @@
 """Readers and writers for ``infucode code``: one format per module, chosen from the path.
 
-Inputs: ``.jsonl``/``.ndjson`` (or ``-`` for standard input), ``.csv``/``.tsv``, ``.parquet``, a folder of
+Inputs: ``.jsonl``/``.ndjson`` (or ``-`` for standard input), ``.csv``/``.tsv`` (these also gzipped,
+``.csv.gz``), ``.parquet``, a folder of
 ``.txt``. Outputs: ``.jsonl`` (or standard output), ``.csv`` (one row per code line), ``.parquet`` (three
 tables). See ``README.md`` in this folder.
 """
@@ -62,14 +63,19 @@ def input_format(path: str) -> str:
         return "txt_folder"
     if not p.exists():
         raise InputFormatError(f"input not found: {path}")
-    suffix = p.suffix.lower()
+    suffixes = [x.lower() for x in p.suffixes]
+    gz = suffixes[-1:] == [".gz"]
+    suffix = suffixes[-2] if gz and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
     if suffix in (".csv", ".tsv", ".tab"):
         return "csv"
-    if suffix in (".parquet", ".pq"):
+    if suffix in (".parquet", ".pq") and not gz:
         return "parquet"
-    raise InputFormatError(f"unsupported input format {suffix!r} (use .jsonl, .csv, .parquet or a folder)")
+    raise InputFormatError(
+        f"unsupported input format {''.join(suffixes[-2:])!r} "
+        "(use .jsonl, .csv, .tsv (optionally .gz), .parquet or a folder of .txt)"
+    )
 
 
 def open_input(path: str, columns: dict[str, str] | None = None) -> Any:

@@ -12,6 +12,31 @@ from pathlib import Path
 from typing import IO
 
 
+class CompressedInput:
+    """Binary reader for a plain or gzip-compressed (``.gz``) input file that reports raw bytes consumed.
+
+    ``position()`` is the offset in the file on disk (compressed bytes for ``.gz``), for progress display.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import gzip
+
+        self.raw: IO[bytes] = open(path, "rb")  # noqa: SIM115
+        self.stream: IO[bytes] = (
+            gzip.GzipFile(fileobj=self.raw, mode="rb") if str(path).lower().endswith(".gz") else self.raw
+        )
+
+    def position(self) -> int:
+        """Bytes of the file on disk read so far."""
+        return self.raw.tell()
+
+    def close(self) -> None:
+        """Close both streams."""
+        if self.stream is not self.raw:
+            self.stream.close()
+        self.raw.close()
+
+
 def fsync_dir(path: str | Path) -> None:
     """Fsync a directory so that a rename inside it is durable (no-op where unsupported)."""
     try:

@@ -3,7 +3,7 @@
 Input: the file is read as bytes and each physical line decoded on its own (``surrogateescape``), so an
 invalid UTF-8 byte only spoils the record it is in. Quoted multi-line fields (note texts) are handled by the
 ``csv`` module; the field size limit is raised so a 5 MB note is read (the pipeline then decides whether it is
-too large). ``.tsv`` files are read tab-separated.
+too large). ``.tsv`` files are read tab-separated; ``.csv.gz``/``.tsv.gz`` are decompressed on the fly.
 
 Output: one row per CPT/HCPCS line; a note with no lines (or an error) still gets one row with an empty
 ``code`` so that no note vanishes.
@@ -18,9 +18,9 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from infucode.pipeline.io.atomic import AtomicFile
+from infucode.pipeline.io.atomic import AtomicFile, CompressedInput
 from infucode.pipeline.io.records import InputFormatError, InputItem, jsonable, resolve_columns
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -43,20 +43,24 @@ class CsvReader:
         self.path = Path(path)
         if not self.path.is_file():
             raise InputFormatError(f"input file not found: {self.path}")
-        self.delimiter = "\t" if self.path.suffix.lower() in (".tsv", ".tab") else ","
+        name = self.path.name.lower().removesuffix(".gz")
+        self.delimiter = "\t" if name.endswith((".tsv", ".tab")) else ","
         self.columns = dict(columns or {})
         self.size = os.path.getsize(self.path)
         self.total: int | None = None
         self._pos = 0
-        with open(self.path, "rb") as fh:
-            first = self._lines(fh)
+        src = CompressedInput(self.path)
+        try:
+            first = self._lines(src)
             reader = csv.reader(first, delimiter=self.delimiter)
             try:
                 header = next(reader)
             except StopIteration:
                 header = []
-            except csv.Error as exc:
+            except (csv.Error, OSError, EOFError) as exc:
                 raise InputFormatError(f"cannot read the CSV header: {exc}") from None
+        finally:
+            src.close()
         self.header = [_SURROGATE.sub("\ufffd", h) for h in header]
         if not self.header:
             raise InputFormatError(f"CSV input has no header row: {self.path}")
@@ -67,13 +71,13 @@ class CsvReader:
         """Share of the file read so far (by bytes)."""
         return min(1.0, self._pos / self.size) if self.size else None
 
-    def _lines(self, fh: IO[bytes]) -> Iterator[str]:
+    def _lines(self, src: CompressedInput) -> Iterator[str]:
         first = True
-        for raw in fh:
+        for raw in src.stream:
             if first and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             first = False
-            self._pos += len(raw)
+            self._pos = src.position()
             yield raw.decode("utf-8", errors="surrogateescape")
 
     def __iter__(self) -> Iterator[InputItem]:
@@ -82,8 +86,9 @@ class CsvReader:
     def iter_items(self, start: int = 0) -> Iterator[InputItem]:
         """Yield one item per data row, in order, skipping the first ``start`` rows."""
         self._pos = 0
-        with open(self.path, "rb") as fh:
-            reader = csv.reader(self._lines(fh), delimiter=self.delimiter)
+        src = CompressedInput(self.path)
+        try:
+            reader = csv.reader(self._lines(src), delimiter=self.delimiter)
             try:
                 next(reader)  # header
             except (StopIteration, csv.Error):
@@ -94,6 +99,10 @@ class CsvReader:
                 try:
                     row = next(reader)
                 except StopIteration:
+                    break
+                except (OSError, EOFError) as exc:  # truncated/corrupt .gz: report once, then stop
+                    msg = f"input unreadable after line {last_line} ({type(exc).__name__})"
+                    yield InputItem(seq, last_line + 1, None, ("unreadable_input", msg))
                     break
                 except csv.Error as exc:
                     line_no = last_line + 1
@@ -111,6 +120,8 @@ class CsvReader:
                     continue
                 yield self._item(row, seq, line_no)
                 seq += 1
+        finally:
+            src.close()
 
     def _item(self, row: list[str], seq: int, line_no: int) -> InputItem:
         record: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""JSON Lines: one note per line in, one output record per line out.
+"""JSON Lines: one note per line in (plain or ``.jsonl.gz``), one output record per line out.
 
 Lines are read as bytes and decoded one at a time, so one line that is not UTF-8 or not JSON gives one
 error record and the run goes on. Blank lines are not records. A line longer than ``MAX_LINE_BYTES`` is
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from infucode.pipeline.io.atomic import CompressedInput
 from infucode.pipeline.io.records import InputFormatError, InputItem, jsonable
 
 #: Longest JSONL line read into memory (bytes). Longer lines become ``note_too_large`` error records.
@@ -88,20 +89,58 @@ class JsonlReader:
     def __iter__(self) -> Iterator[InputItem]:
         return self.iter_items(0)
 
+    def _is_json_array(self) -> bool:
+        if self.path == "-" or not self.path.lower().endswith(".json"):
+            return False
+        src = CompressedInput(self.path)
+        try:
+            head = src.stream.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        finally:
+            src.close()
+        return head.startswith(b"[")
+
+    def _iter_array(self, start: int) -> Iterator[InputItem]:
+        """Read a ``.json`` file holding one array of records (loaded whole: meant for small files)."""
+        raw = Path(self.path).read_bytes()
+        self._pos = len(raw)
+        try:
+            records = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            msg = f"the JSON array file cannot be read ({type(exc).__name__})"
+            yield InputItem(0, 1, None, ("invalid_json", msg))
+            return
+        for seq, rec in enumerate(records):
+            if seq < start:
+                continue
+            if isinstance(rec, dict):
+                yield InputItem(seq, seq + 1, rec)
+            else:
+                msg = f"array element {seq + 1} is not an object"
+                yield InputItem(seq, seq + 1, None, ("invalid_record", msg))
+
     def iter_items(self, start: int = 0) -> Iterator[InputItem]:
         """Yield items in order; the first ``start`` records are skipped without being decoded."""
+        if self._is_json_array():
+            yield from self._iter_array(start)
+            return
         own = self.path != "-"
-        stream: IO[bytes] = open(self.path, "rb") if own else sys.stdin.buffer  # noqa: SIM115
+        src = CompressedInput(self.path) if own else None
+        stream: IO[bytes] = src.stream if src is not None else sys.stdin.buffer
         try:
             seq = 0
             line_no = 0
             while True:
-                raw, too_long = _read_line(stream)
+                try:
+                    raw, too_long = _read_line(stream)
+                except (OSError, EOFError) as exc:  # truncated/corrupt .gz: report once, then stop
+                    yield InputItem(seq, line_no + 1, None, (
+                        "unreadable_input", f"input unreadable after line {line_no} ({type(exc).__name__})"))
+                    break
                 if not raw:
                     break
                 line_no += 1
-                if own:
-                    self._pos = stream.tell()
+                if src is not None:
+                    self._pos = src.position()
                 if not too_long and not raw.strip():
                     continue
                 if seq < start:
@@ -114,8 +153,8 @@ class JsonlReader:
                     yield parse_json_line(raw, seq, line_no)
                 seq += 1
         finally:
-            if own:
-                stream.close()
+            if src is not None:
+                src.close()
 
 
 def dumps(record: dict[str, Any]) -> str:

@@ -167,7 +167,7 @@ def _line_relations(order: list[AdminEvent]) -> list[Flag]:
                 if prev_inf is not None:
                     _add(e, Relation("concurrent", prev_inf.event_id))
                     related = True
-        if e.line_cue in _JOIN_CUES and e.start is not None and not related:
+        if e.line_cue in ("y_site", "same_line") and e.start is not None and not related:
             if any(is_infusion(o) and o.start is not None and o.end is not None for o in same):
                 flags.append(Flag("TIME_CONFLICT", "info",
                                   f"{e.event_id} is documented as given through the running line, but no "

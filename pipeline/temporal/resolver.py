@@ -197,6 +197,17 @@ def _collect_mentions(events: Sequence[AdminEvent]) -> dict[tuple[int, int], str
     return spans
 
 
+_MERIDIEM_AFTER = re.compile(r"^\s?([ap]\.?m\.?)(?![a-z])", re.IGNORECASE)
+
+
+def _with_meridiem(text: str, span: tuple[int, int], raw: str) -> str:
+    """Add an AM/PM written right after a mention span that stopped short of it ("11:45" + " PM")."""
+    if re.search(r"[ap]\.?m\.?\s*$", raw, re.IGNORECASE):
+        return raw
+    m = _MERIDIEM_AFTER.match(text[span[1] : span[1] + 6])
+    return f"{raw} {m.group(1)}" if m else raw
+
+
 def _line_bounds(text: str, pos: int) -> tuple[int, int]:
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
@@ -486,7 +497,8 @@ def _check_rate(e: AdminEvent, flags: list[Flag], bag_ml: float | None) -> None:
     run = run_minutes(bag_ml or e.volume_ml, e.rate_ml_hr)
     if run is None or e.duration_min is None or e.duration_min <= 0:
         return
-    if abs(run - e.duration_min) > settings()["rate_conflict_fraction"] * max(run, e.duration_min):
+    # a bag stopped early, a partial volume or a rate increase make it shorter; it cannot run much longer
+    if e.duration_min - run > settings()["rate_conflict_fraction"] * run:
         flags.append(_flag("TIME_CONFLICT", "info",
                            f"{e.event_id}: documented start/stop times disagree with volume/rate "
                            f"({round(run)} min expected, {round(e.duration_min)} min documented)",
@@ -552,7 +564,7 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     anchor, source = find_anchor(text, encounter_date)
     has_anchor = anchor is not None
     day = anchor or date.fromisoformat(settings()["no_date_placeholder"])
-    if not has_anchor:
+    if not has_anchor and any(e.time_mentions for e in events):
         flags.append(_flag("NO_ENCOUNTER_DATE", "info",
                            "no encounter date in the input or the note; times are placed on the placeholder "
                            "date " + settings()["no_date_placeholder"], [e.event_id for e in events]))
@@ -570,6 +582,7 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     orphans = _orphan_stop_lines(text, ordered, used)
     for tm in orphans:
         mentions[(tm.start, tm.end)] = tm.text
+    mentions = {span: _with_meridiem(text, span, raw) for span, raw in mentions.items()}
     placed, latest = _place_all(text, mentions, day, has_anchor)
     # ... and on a line of its own, for the single infusion still open at that time
     _attach_orphans(ordered, orphans, placed, extra, chosen)

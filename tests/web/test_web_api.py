@@ -402,4 +402,6 @@ def test_claim_export_form_post_used_by_the_page(client: TestClient) -> None:
     r = client.post("/claim/export", data={"payload": json.dumps(body), "format": "json"})
     assert r.status_code == 200 and r.json()["lines"][0]["code"] == "96374"
     assert client.post("/claim/export", data={"payload": "{oops", "format": "csv"}).status_code == 422
-    assert client.post("/claim/export", data={"payload": json.dumps(body), "format": "xml"}).status_code == 422
+    assert (
+        client.post("/claim/export", data={"payload": json.dumps(body), "format": "xml"}).status_code == 422
+    )

@@ -181,12 +181,23 @@ def test_prebill_highlights_codes_accept_and_export(
     assert json.loads(Path(dl.value.path()).read_text())["lines"][0]["decision"] == "accepted"
 
 
-def test_prebill_edit_line(server: dict[str, Any], page: Any) -> None:
+def test_prebill_pick_note_from_dump_and_edit_line(
+    server: dict[str, Any], page: Any, sample_notes: list[dict[str, Any]]
+) -> None:
     pg = page
     pg.goto(server["base"] + "/")
-    pg.fill("#note-text", "1410 Zofran 4 mg IVP given L AC\n")
-    pg.click("#code-btn")
+    assert not pg.is_visible("#dump-row")
+    dump = "".join(json.dumps(n) + "\n" for n in sample_notes).encode()
+    upload = {"name": "dump.jsonl", "mimeType": "application/x-ndjson", "buffer": dump}
+    pg.set_input_files("#file-input", files=[upload])
+    pg.wait_for_selector("#dump-row:not([hidden])")
+    assert pg.locator("#dump-select option").count() == 3
+    assert pg.input_value("#note-text") == sample_notes[0]["text"]
+    pg.select_option("#dump-select", "1")  # picking a note codes it
     pg.wait_for_selector("#lines-table tbody tr")
+    assert pg.input_value("#note-text") == sample_notes[1]["text"]
+    assert pg.input_value("#encounter-date") == sample_notes[1]["encounter_date"]
+    assert pg.inner_text("#note-meta").startswith("n2 ")
     row = pg.locator("#lines-table tbody tr").first
     row.get_by_role("button", name="Edit").click()
     pg.fill("#lines-table tbody tr >> nth=0 >> input.edit-units", "3")
@@ -217,12 +228,17 @@ def test_review_session_edit_span_reload_keeps_it_and_export(
 ) -> None:
     base = server["base"]
     data = "".join(json.dumps(n) + "\n" for n in sample_notes).encode()
-    r = httpx.post(
-        base + "/api/sessions", files={"file": ("notes.jsonl", data)}, data={"name": "Browser e2e"}
-    )
-    assert r.status_code == 201
-    sid = r.json()["id"]
     pg = page
+    # create the session through the page's upload form
+    pg.goto(f"{base}/sessions")
+    pg.fill("#create-form input[name=name]", "Browser e2e")
+    upload = {"name": "notes.jsonl", "mimeType": "application/x-ndjson", "buffer": data}
+    pg.set_input_files("#session-file", files=[upload])
+    pg.click("#create-btn")
+    pg.wait_for_url("**/sessions/*")
+    sid = int(pg.url.rstrip("/").rsplit("/", 1)[1])
+    assert pg.inner_text("#session-name") == "Browser e2e"
+    assert pg.locator("#notes-table tbody tr").count() == 3
     pg.goto(f"{base}/sessions")
     assert pg.get_by_role("link", name="Browser e2e").count() == 1
     _shot(pg, "sessions")

@@ -165,3 +165,35 @@ def test_txt_folder_reader_resumes_by_sorted_file_order(tmp_path):
         (tmp_path / f"{name}.txt").write_text(name, encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text("h", encoding="utf-8")
     assert [i.record["id"] for i in TxtFolderReader(tmp_path).iter_items(1)] == ["b", "c"]
+
+
+def test_gzipped_jsonl_and_csv_are_read_and_a_truncated_gzip_ends_with_one_error(tmp_path):
+    import gzip
+
+    rows = [{"id": str(i), "text": f"note {i}"} for i in range(200)]
+    jl = tmp_path / "n.jsonl.gz"
+    with gzip.open(jl, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    assert [i.record["id"] for i in open_input(str(jl)).iter_items()] == [r["id"] for r in rows]
+    cs = tmp_path / "n.csv.gz"
+    with gzip.open(cs, "wt", encoding="utf-8", newline="") as fh:
+        fh.write("ROW_ID,TEXT\n" + "".join(f'{r["id"]},"{r["text"]}\nmore"\n' for r in rows))
+    items = list(open_input(str(cs), {"id": "ROW_ID", "text": "TEXT"}).iter_items())
+    assert [i.record["id"] for i in items] == [r["id"] for r in rows]
+    assert items[1].line == 4
+    data = jl.read_bytes()
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    got = list(open_input(str(cut)).iter_items())
+    assert got[-1].error[0] == "unreadable_input"
+    assert all(i.error is None for i in got[:-1]) and len(got) < len(rows)
+
+
+def test_a_json_array_file_is_read_as_records(tmp_path):
+    p = tmp_path / "notes.json"
+    data = [{"id": "a", "text": "x"}, 5, {"id": "b", "text": "y"}]
+    p.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    items = list(open_input(str(p)).iter_items())
+    assert [(i.record or {}).get("id") for i in items] == ["a", None, "b"]
+    assert items[1].error[0] == "invalid_record" and items[1].fallback_id == "line:2"
+    assert [i.record["id"] for i in open_input(str(p)).iter_items(2)] == ["b"]

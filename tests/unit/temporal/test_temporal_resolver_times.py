@@ -199,13 +199,21 @@ def test_end_before_start_is_a_time_conflict(ev) -> None:
     assert e.start == datetime(2026, 11, 20, 14, 50) and e.end is None
 
 
-def test_times_contradicting_volume_and_rate_are_flagged(ev) -> None:
-    t = "NS 1000 mL @ 125 mL/hr 1400-1430"
+def test_times_longer_than_volume_and_rate_allow_are_flagged(ev) -> None:
+    t = "Cefazolin 2 g in 100 mL @ 200 mL/hr 1400-1600"
+    e = ev(t, "e1", "cefazolin", "Cefazolin", [("1400-1600", "range")], route="IV_INFUSION",
+           volume_ml=100.0, rate_ml_hr=200.0)
+    tl = resolve_timeline(t, [e], D)
+    assert e.duration_min == 120.0 and e.time_source == "documented"
+    assert codes(tl, "TIME_CONFLICT") == [["e1"]]
+
+
+def test_bag_stopped_before_volume_and_rate_run_out_is_not_a_conflict(ev) -> None:
+    t = "NS 1000 mL @ 125 mL/hr 1400-1430, stopped for transfer"
     e = ev(t, "e1", "sodium chloride 0.9%", "NS", [("1400-1430", "range")], route="IV_INFUSION",
            volume_ml=1000.0, rate_ml_hr=125.0)
     tl = resolve_timeline(t, [e], D)
-    assert e.duration_min == 30.0 and e.time_source == "documented"
-    assert codes(tl, "TIME_CONFLICT") == [["e1"]]
+    assert e.duration_min == 30.0 and not codes(tl, "TIME_CONFLICT")
 
 
 def test_encounter_date_found_in_note_header_not_dob(ev) -> None:
@@ -239,3 +247,18 @@ def test_resolving_twice_gives_the_same_result(ev) -> None:
     first = [x.to_dict() for x in resolve_timeline(t, es, D).events]
     second = [x.to_dict() for x in resolve_timeline(t, es, D).events]
     assert first == second
+
+
+def test_am_pm_just_after_a_short_mention_is_used_and_rolls_over_midnight(ev) -> None:
+    t = "11:45 PM NS 1 L bolus started L AC\n12:10 AM Zofran 4 mg IVP\n12:50 AM NS bolus complete"
+    e1 = ev(t, "e1", "sodium chloride 0.9%", "NS 1 L", [("11:45", "start"), ("12:50", "end")],
+            route="IV_INFUSION")
+    e2 = ev(t, "e2", "ondansetron", "Zofran", [("12:10", "at")], route="IV_PUSH")
+    tl = resolve_timeline(t, [e1, e2], D)
+    assert (e1.start, e1.end) == (datetime(2026, 11, 20, 23, 45), datetime(2026, 11, 21, 0, 50))
+    assert e2.start == datetime(2026, 11, 21, 0, 10)
+    assert not codes(tl, "AMBIGUOUS_TIME")
+
+
+def test_note_without_timed_events_gets_no_date_flag(ev) -> None:
+    assert resolve_timeline("Pt seen, no meds given.", [], None).flags == []
