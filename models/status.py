@@ -113,6 +113,7 @@ def build_status_pipeline(
     class_weight: str | None = "balanced",
     random_state: int = 0,
     cues: tuple[tuple[str, str], ...] = (),
+    ensemble: bool = False,
 ) -> Pipeline:
     """Return the unfitted status pipeline (text n-grams + context features -> calibrated LogReg).
 
@@ -127,7 +128,8 @@ def build_status_pipeline(
     folds
         Calibration folds of ``CalibratedClassifierCV`` (stratified, not shuffled: deterministic).
     calibration
-        ``"sigmoid"`` or ``"isotonic"``.
+        ``"temperature"`` (one scalar for all classes: keeps the logistic regression's decisions),
+        ``"sigmoid"`` or ``"isotonic"`` (one-vs-rest; need more examples per class).
     class_weight
         ``None`` or ``"balanced"``.
     random_state
@@ -135,6 +137,9 @@ def build_status_pipeline(
     cues
         Status cue lexicon ``((cue, category), ...)`` (``features.load_cues``); stored in the pipeline so
         that a saved model carries the lexicon it was trained with.
+    ensemble
+        ``CalibratedClassifierCV(ensemble=...)``: ``False`` fits one classifier on all training data and
+        calibrates it on out-of-fold predictions.
     """
     text = Pipeline(
         [
@@ -153,6 +158,6 @@ def build_status_pipeline(
     return Pipeline(
         [
             ("features", FeatureUnion([("text", text), ("ctx", ctx)])),
-            ("clf", CalibratedClassifierCV(base, cv=folds, method=calibration)),
+            ("clf", CalibratedClassifierCV(base, cv=folds, method=calibration, ensemble=ensemble)),
         ]
     )

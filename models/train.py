@@ -316,7 +316,8 @@ def train_status(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]]
         return build_status_pipeline(C=p["C"], ngram_max=p["ngram_max"], min_df=p["min_df"],
                                      folds=calibration_folds(y_fit, p.get("max_folds", 3)),
                                      calibration=p["calibration"], class_weight=_cw(p.get("class_weight")),
-                                     random_state=p.get("random_state", 0), cues=cues)
+                                     random_state=p.get("random_state", 0), cues=cues,
+                                     ensemble=bool(p.get("ensemble", False)))
 
     def macro_f1(yt: Sequence[Any], yp: Sequence[Any]) -> float:
         classes = sorted(set(yt))

@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         pass
     import medspacy
     import spacy
-
     from infucode.pipeline.extract import build_nlp, doc_events
 
     texts, source = load_notes(args.n, args.synthetic)

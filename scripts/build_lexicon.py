@@ -11,7 +11,8 @@ Inputs
 - ``pipeline/resources/lexicons/stopterms.v1.txt``: terms never to match (common English words etc.).
 
 Every output row: ``term`` (as written), ``drug`` (lowercase generic), ``rxcui`` (or null), ``kind``,
-``source``, ``case_sensitive`` (bool), ``chemo`` (the generic has a HCPCS J9xxx chemotherapy code). Curated rows win over shared rows for the same lowercase term.
+``source``, ``case_sensitive`` (bool), ``chemo`` (the generic has a HCPCS J9xxx chemotherapy code).
+Curated rows win over shared rows for the same lowercase term.
 A ``drugs.v1.provenance.json`` next to it records input sha256s and counts.
 
 Usage: ``.venv/bin/python scripts/build_lexicon.py [--shared ../shared/data]``
@@ -34,7 +35,8 @@ PROV = LEX_DIR / "drugs.v1.provenance.json"
 
 SALT_WORDS = {
     "hydrochloride", "hcl", "sodium", "sulfate", "sulphate", "potassium", "calcium", "citrate", "tartrate",
-    "mesylate", "maleate", "phosphate", "acetate", "bromide", "chloride", "succinate", "fumarate", "tromethamine",
+    "mesylate", "maleate", "phosphate", "acetate", "bromide", "chloride", "succinate", "fumarate",
+    "tromethamine",
     "besylate", "hyclate", "lactate", "gluconate", "disodium", "dihydrate", "monohydrate", "anhydrous",
     "magnesium", "trihydrate", "bitartrate", "hydrobromide", "decanoate", "palmitate", "propionate",
     "dipropionate", "valerate", "sodium succinate", "porcine", "bovine", "human", "recombinant", "liposomal",
@@ -82,7 +84,8 @@ def base_name(name: str, ingredients: dict[str, str]) -> tuple[str, str | None]:
         if cand in ingredients:
             return cand, ingredients[cand]
     stripped = re.sub(r",\s*(?:human|porcine|bovine|recombinant)$", "", head)
-    stripped = re.sub(r"-complex$|\s+complex$", "", stripped).replace("-", " ") if "complex" in stripped else stripped
+    if "complex" in stripped:
+        stripped = re.sub(r"-complex$|\s+complex$", "", stripped).replace("-", " ")
     words = stripped.split()
     if words and words[0] not in MINERALS:
         while len(words) > 1 and words[-1] in SALT_WORDS:
@@ -141,7 +144,8 @@ def build(shared: Path) -> dict[str, object]:
     # normalized drug -> HCPCS codes (J9xxx = chemotherapy drugs in HCPCS Level II)
     drug_codes: dict[str, set[str]] = defaultdict(set)
     for r in lex_rows:
-        if r["ingredient_name"] and r["term_type"] in ("ingredient", "precise_ingredient", "multi_ingredient"):
+        if r["ingredient_name"] and r["term_type"] in ("ingredient", "precise_ingredient",
+                                                      "multi_ingredient"):
             d0 = base_name(r["ingredient_name"], ingredients)[0]
             drug_codes[d0].update(c for c in r["hcpcs_codes"].split(";") if c)
 
@@ -229,7 +233,7 @@ def build(shared: Path) -> dict[str, object]:
         "rows": len(rows_out),
         "inputs": {
             "drug_lexicon.csv": {"sha256": sha256(shared / "drug_lexicon.csv"),
-                                 "source": "RxNorm prescribable 2025-10-06 + CMS ASP NDC-HCPCS crosswalk Oct 2025"},
+                                 "source": "RxNorm prescribable 2025-10-06 + CMS ASP NDC-HCPCS crosswalk"},
             "hcpcs_drugs.csv": {"sha256": sha256(shared / "hcpcs_drugs.csv"), "source": "CMS HCPCS 2025 Oct"},
             curated_path.name: {"sha256": sha256(curated_path), "source": "curated by infucode extraction"},
             stop_path.name: {"sha256": sha256(stop_path), "source": "curated by infucode extraction"},

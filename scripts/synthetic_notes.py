@@ -38,7 +38,8 @@ def _timestamped(rng: random.Random) -> str:
         kind = rng.random()
         if kind < 0.5:
             d, dose = rng.choice(PUSHES)
-            lines.append(f"{s} {d} {dose} {rng.choice(ROUTES_PUSH)} {rng.choice(SITES)} {rng.choice(CUES)}".rstrip())
+            line = f"{s} {d} {dose} {rng.choice(ROUTES_PUSH)} {rng.choice(SITES)} {rng.choice(CUES)}"
+            lines.append(line.rstrip())
         elif kind < 0.75:
             f = rng.choice(FLUIDS)
             lines.append(f"{s} {f} {rng.choice(['1L', '1000 mL', '500 mL'])} bolus started "
@@ -75,7 +76,8 @@ def _narrative(rng: random.Random) -> str:
     s1, t = _t(rng, t)
     s2, t = _t(rng, t)
     s3, t = _t(rng, t)
-    return (f"Pt arrived via {rng.choice(['POV', 'EMS'])} with c/o pain. Home meds: lisinopril 10 mg PO daily, "
+    return (f"Pt arrived via {rng.choice(['POV', 'EMS'])} with c/o pain. "
+            "Home meds: lisinopril 10 mg PO daily, "
             f"metformin 500 mg PO BID. Allergies: penicillin. 20 g IV inserted to {rng.choice(SITES)}. "
             f"Pt medicated with {d1} {dose1} IV push at {s1} and {d2} {dose2} IV at {s2}, tolerated well. "
             f"{f} 1000 mL started at {s3} at 250 mL/hr. Will give {rng.choice(PUSHES)[0]} if pain persists.")

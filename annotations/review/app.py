@@ -30,6 +30,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -88,6 +89,14 @@ class PipelineAdapter:
                 raise PipelineUnavailable(f"pipeline could not be loaded ({type(exc).__name__})") from None
         p = self._pipeline
         return p.process if hasattr(p, "process") else p
+
+    def warm(self) -> None:
+        """Load the pipeline now (in a background thread at server start) so the first note is fast."""
+        try:
+            with self._lock:
+                self._resolve("facility")
+        except PipelineUnavailable as exc:
+            log.warning("pipeline not loaded at start: %s", exc)
 
     def process(self, record: dict[str, Any]) -> dict[str, Any]:
         """Code one input record; returns the contract output record."""
@@ -359,6 +368,7 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_upload_bytes: int = MAX_UPLOAD_BYTES,
     max_note_chars: int = MAX_NOTE_CHARS,
+    warm: bool = False,
 ) -> FastAPI:
     """Build the web app.
 
@@ -373,6 +383,8 @@ def create_app(
         ``X-Infucode-Token`` header, or the cookie set by ``/login``).
     max_body_bytes, max_upload_bytes, max_note_chars
         Size limits answered with 413.
+    warm
+        Load the pipeline in a background thread at start-up (``infucode serve`` does).
 
     Returns
     -------
@@ -382,12 +394,31 @@ def create_app(
     engine = dbm.make_engine(db_url)
     Sessions: sessionmaker[Session] = dbm.make_sessionmaker(engine)
     adapter = PipelineAdapter(pipeline)
+    if warm:
+        threading.Thread(target=adapter.warm, name="infucode-warm", daemon=True).start()
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
+    swagger_dir = _swagger_ui_dir()
     app = FastAPI(
         title="infucode web",
         version=_version(),
         description="Pre-bill drug-administration coding assistant and annotation review sessions.",
+        docs_url=None if swagger_dir else "/docs",
+        redoc_url=None,
     )
+    if swagger_dir:
+        # Swagger UI served from the installed package: /docs works without internet access
+        app.mount("/docs-static", StaticFiles(directory=swagger_dir), name="docs-static")
+
+        @app.get("/docs", include_in_schema=False)
+        def docs() -> HTMLResponse:
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="infucode web - API docs",
+                swagger_js_url="/docs-static/swagger-ui-bundle.js",
+                swagger_css_url="/docs-static/swagger-ui.css",
+                swagger_favicon_url="data:,",
+            )
+
     app.state.engine = engine
     app.state.sessions = Sessions
     app.state.pipeline = adapter
@@ -526,7 +557,9 @@ def create_app(
         try:
             body = ClaimExport.model_validate_json(payload)
         except ValueError:
-            raise HTTPException(422, {"type": "invalid_request", "message": "malformed claim lines"}) from None
+            raise HTTPException(
+                422, {"type": "invalid_request", "message": "malformed claim lines"}
+            ) from None
         return _claim_file(body, format)
 
     def _claim_file(body: ClaimExport, format: str) -> Response:
@@ -856,6 +889,20 @@ def create_app(
         )
 
     @app.get(
+        "/api/sessions/{sid}/validate",
+        tags=["review"],
+        summary="Check one reviewer's set against the project's gold validator (note/event ids only)",
+    )
+    def api_validate(sid: int, db: DbSession, reviewer: str | None = None) -> dict[str, Any]:
+        sess = db.get(dbm.ReviewSession, sid)
+        if sess is None:
+            raise HTTPException(404, {"type": "not_found", "message": "no such session"})
+        who = _pick_reviewer(db, sid, reviewer)
+        docs = [_note_doc(n, dbm.get_annotation(db, n, who) if who else None, who) for n in sess.notes]
+        problems = formats.gold_problems(docs)
+        return {"reviewer": who, "notes": len(docs), "valid": not problems, "problems": problems}
+
+    @app.get(
         "/api/sessions/{sid}/agreement",
         tags=["review"],
         summary="Inter-annotator agreement (span F1, Cohen's kappa on status) of two reviewers",
@@ -876,8 +923,18 @@ def create_app(
     return app
 
 
+def _swagger_ui_dir() -> str | None:
+    """Folder of the Swagger UI files of the optional ``swagger-ui-bundle-v2`` package, if installed."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    p = Path(str(swagger_ui_path))
+    return str(p) if (p / "swagger-ui-bundle.js").exists() else None
+
+
 def _is_open_path(path: str) -> bool:
-    return path in ("/healthz", "/login") or path.startswith("/static/")
+    return path in ("/healthz", "/login") or path.startswith(("/static/", "/docs-static/"))
 
 
 def _authorised(request: Request, token: str) -> bool:
@@ -1050,7 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import uvicorn
 
-    app = create_app(db_url=args.db, token=token, max_note_chars=args.max_note_chars)
+    app = create_app(db_url=args.db, token=token, max_note_chars=args.max_note_chars, warm=True)
     uvicorn.run(
         app,
         host=args.host,

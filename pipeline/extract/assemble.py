@@ -38,8 +38,14 @@ _STATUS_OF = {
 }
 _SEPARATE_CLAUSE = re.compile(r"[;|\n\t]|\.\s|\bthen\b", re.I)
 _END_WORDS = re.compile(
-    r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b", re.I
+    r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
+    re.I,
 )
+_FORWARD_GAP = re.compile(
+    r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", re.I
+)
+_LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or)\s*", re.I)
+_FLUSH_GAP = re.compile(r"[,;.|]|->")
 _CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
 _PAREN_CLOSE = re.compile(r"^\s*[)\]]")
@@ -85,7 +91,7 @@ class Mention:
         return self.entry.drug
 
     def has(self, *labels: str) -> bool:
-        """True when an attribute with one of ``labels`` is linked."""
+        """Return True when an attribute with one of ``labels`` is linked."""
         return any(a.label in labels for a in self.attrs)
 
 
@@ -143,12 +149,14 @@ def assemble(
 
     excl = [(m.start, m.end) for m in mentions] + [sp for m in mentions for sp in m.alias_spans]
     attrs = find_attributes(text, exclude=excl)
+    attrs = _drop_table_columns(text, entries, attrs, entry_of, misc["table_ignore_time_headers"])
     all_times = [a for a in attrs if a.label == "time"]
     leading: dict[int, Attr] = {}
     for ei, (es, ee) in enumerate(entries):
         lm = misc["entry_time"].match(text, es, ee)
         if lm:
-            la = Attr(lm.start("hm"), lm.end("hm"), "time", "time.entry_leading", None, {"hm": lm.group("hm")},
+            la = Attr(lm.start("hm"), lm.end("hm"), "time", "time.entry_leading", None,
+                      {"hm": lm.group("hm")},
                       lm.group("hm"))
         else:
             la = next((a for a in attrs if a.label == "time" and es <= a.start < ee), None)
@@ -252,8 +260,9 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         target: Mention | None = None
         if a.label == "purpose" and a.value == "flush":
             near = [m for m in ms if (m.entry.is_fluid or m.drug == "heparin") and (
-                (m.start >= a.end and m.start - a.end <= 45 and not re.search(r"[,;.|]|->", text[a.end:m.start]))
-                or (m.end <= a.start and a.start - m.end <= 25 and not re.search(r"[,;.|]|->", text[m.end:a.start])))]
+                (m.start >= a.end and m.start - a.end <= 45 and not _FLUSH_GAP.search(text[a.end:m.start]))
+                or (m.end <= a.start and a.start - m.end <= 25
+                    and not _FLUSH_GAP.search(text[m.end:a.start])))]
             for m in near:
                 m.attrs.append(a)
             continue
@@ -283,8 +292,10 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             else:
                 target = prev
             if (target is prev and nxt is not None and a.label in ("time", "route", "line_cue", "site")
-                    and _SEPARATE_CLAUSE.search(between) and not _SEPARATE_CLAUSE.search(text[a.end:nxt.start])
-                    and sent_of(nxt.start) == sent_of(a.start) and not any(x.label == a.label for x in nxt.attrs)):
+                    and _SEPARATE_CLAUSE.search(between)
+                    and not _SEPARATE_CLAUSE.search(text[a.end:nxt.start])
+                    and sent_of(nxt.start) == sent_of(a.start)
+                    and not any(x.label == a.label for x in nxt.attrs)):
                 target = nxt  # "...; at 1410 zofran 4 mg": a cue opening the next clause
         elif nxt is not None and (sent_of(nxt.start) == sent_of(a.start) or a.label == "time"):
             target = nxt
@@ -298,7 +309,7 @@ def _share_coordinated(text: str, mentions: list[Mention]) -> None:
     while i < len(mentions):
         j = i
         while (j + 1 < len(mentions) and mentions[j + 1].entry_index == mentions[i].entry_index
-               and re.fullmatch(r"\s*(?:/|,|and|&|\+|or)\s*", text[mentions[j].end:mentions[j + 1].start], re.I)):
+               and _LIST_GAP.fullmatch(text[mentions[j].end:mentions[j + 1].start])):
             j += 1
         if j > i:
             last = mentions[j]
@@ -309,10 +320,42 @@ def _share_coordinated(text: str, mentions: list[Mention]) -> None:
         i = j + 1
 
 
+def _drop_table_columns(text: str, entries: list[tuple[int, int]], attrs: list[Attr], entry_of: Any,
+                        ignore: re.Pattern[str]) -> list[Attr]:
+    """Drop times in table columns whose header says they are not administration times ("Scheduled")."""
+    header: dict[int, list[str]] = {}
+    current: list[str] | None = None
+    for ei, (s, e) in enumerate(entries):
+        row = text[s:e]
+        sep = "\t" if "\t" in row else "|" if "|" in row else None
+        if sep is None:
+            current = None
+            continue
+        cells = row.split(sep)
+        if not any(ch.isdigit() for ch in row) and len(cells) >= 3:
+            current = [c.strip() for c in cells]
+            continue
+        if current is not None:
+            header[ei] = current
+    if not header:
+        return attrs
+    out = []
+    for a in attrs:
+        ei = entry_of(a.start)
+        if a.label == "time" and ei in header:
+            s = entries[ei][0]
+            row = text[s:a.start]
+            col = row.count("\t") if "\t" in text[s:entries[ei][1]] else row.count("|")
+            names = header[ei]
+            if col < len(names) and ignore.search(names[col]):
+                continue
+        out.append(a)
+    return out
+
+
 def _forward_gap(gap: str) -> bool:
-    """A dose/volume right before a drug ("1 L NS", "4MG ZOFRAN", "20 mL of NS") belongs to it."""
-    return bool(re.fullmatch(r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", gap,
-                             re.I))
+    """Tell whether a dose/volume right before a drug ("1 L NS", "4MG ZOFRAN") belongs to it."""
+    return bool(_FORWARD_GAP.fullmatch(gap))
 
 
 def _nearest_fluid(a: Attr, ms: list[Mention], sent_of: Any) -> Mention | None:
@@ -371,7 +414,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
 
 
 def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tuple[str | None, str | None]:
-    """Final status of a mention (None = no event) and the cue text that set it."""
+    """Return the final status of a mention (None = no event) and the cue text that set it."""
     cues = [c for c in m.cues if not _blocked(c, m, mentions)]
     cats = {c.category for c in cues}
     if "ALLERGY" in cats:
@@ -398,7 +441,7 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tup
 
 
 def _blocked(c: Cue, m: Mention, mentions: list[Mention]) -> bool:
-    """A non-'given' cue does not cross another separately dosed drug on its way to ``m``."""
+    """Tell whether a non-'given' cue is blocked by a separately dosed drug between it and ``m``."""
     if c.category in ("GIVEN", "HISTORICAL", "ALLERGY"):
         return False
     lo, hi = (c.end, m.start) if c.end <= m.start else (m.end, c.start)
@@ -510,8 +553,8 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     if route is None and m.entry.is_fluid and status == "given" and ev.purpose != "flush" and (
             (vol or 0) >= 100 or vol is None):
         route = "IV_INFUSION"  # a bag hung / started / opened
-    if route is None and not m.entry.is_fluid and status == "given" and (vol or 0) >= 50 and m.entry.kind not in (
-            "home_med",):
+    if (route is None and not m.entry.is_fluid and status == "given" and (vol or 0) >= 50
+            and m.entry.kind != "home_med"):
         route = "IV_INFUSION"  # a drug mixed in a bag is infused
     if route is None and ev.purpose == "flush":
         route = "IV"
@@ -528,7 +571,8 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         clause = text[s_lo:m.sent_end]
         rel = m.start - s_lo
         cuts = [x.end() for x in _CLAUSE_CUT.finditer(clause) if x.end() <= rel]
-        nxt = next((x.start() for x in _CLAUSE_CUT.finditer(clause) if x.start() >= rel + len(m.text)), len(clause))
+        nxt = next((x.start() for x in _CLAUSE_CUT.finditer(clause) if x.start() >= rel + len(m.text)),
+                   len(clause))
         role = entry_cue_role(clause[(cuts[-1] if cuts else 0):nxt]) or "at"
         if role in ("pause", "resume", "infiltrated") and status != "given":
             role = "at"
@@ -542,7 +586,7 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
 
 def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEvent]], text: str,
                    misc: dict[str, Any]) -> AdminEvent | None:
-    """An earlier event this mention only updates (end time, confirmation), or None for a new event."""
+    """Return the earlier event this mention only updates (end time, confirmation), or None."""
     prevs = by_drug.get(ev.drug)
     if not prevs:
         return None
@@ -633,7 +677,8 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         if t is None:
             continue
         before = [ev for ev in events if ev.mention_start < s and ev.status == "given"]
-        if misc["rate_only_entry"].match(seg.strip()) or misc["rate_only_entry"].match(text[entries[ei][0]:e].strip()):
+        rate_only = misc["rate_only_entry"]
+        if rate_only.match(seg.strip()) or rate_only.match(text[entries[ei][0]:e].strip()):
             cand = [ev for ev in before if ev.route == "IV_INFUSION" and not any(
                 x.role in ("start", "at", "range") for x in ev.time_mentions)]
             if cand:
@@ -656,8 +701,10 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
 
 
 def _inherit_times(mentions: list[Mention]) -> None:
-    """Drugs of one sentence with no time of their own take the time of the nearest sibling that has one
-    ("Vanc 1.5 g IV and pip-tazo 4.5 g IV started 0940")."""
+    """Give sentence siblings without a time the time of the nearest sibling that has one.
+
+    "Vanc 1.5 g IV and pip-tazo 4.5 g IV started 0940": both start at 0940.
+    """
     by_sent: dict[tuple[int, int], list[Mention]] = {}
     for m in mentions:
         if m.event is not None:
@@ -682,14 +729,14 @@ def _inherit_times(mentions: list[Mention]) -> None:
 
 
 def _drop_superseded(events: list[AdminEvent]) -> list[AdminEvent]:
-    """An order/plan for a drug that the note documents as given is not a separate event."""
+    """Drop orders/plans for a drug that the note documents as given."""
     given = {e.drug for e in events if e.status == "given"}
     return [e for e in events if not (e.status in ("ordered", "planned") and e.drug in given
                                       and not e.time_mentions)]
 
 
 def _fix_pause_roles(ev: AdminEvent) -> None:
-    """An end followed by a later (re)start is a pause/resume pair."""
+    """Turn an end followed by a later (re)start into a pause/resume pair."""
     tms = sorted(ev.time_mentions, key=lambda t: t.start)
     for i, t in enumerate(tms):
         if t.role == "end" and any(x.role in ("start", "resume") for x in tms[i + 1:]):

@@ -1,5 +1,6 @@
-"""Attribute finder: doses, volumes, rates, concentrations, routes, sites, devices, times, durations, line cues,
-purposes and waste, by the regular expressions of ``resources/patterns/attributes.v1.json``.
+"""Attribute finder over the note text (regular expressions of ``resources/patterns/attributes.v1.json``).
+
+Doses, volumes, rates, concentrations, routes, sites, devices, times, durations, line cues, purposes, waste.
 
 Pure Python over the note text (character offsets); no spaCy here so the rules are easy to test alone.
 """
@@ -128,7 +129,8 @@ def _resolve_gauges(text: str, attrs: list[Attr], drugs: list[tuple[int, int]]) 
             continue
         ctx = text[max(0, a.start - 14):a.start] + " " + text[a.end:a.end + 18]
         after_drug = any(0 <= a.start - e <= 3 for _, e in drugs)
-        is_gauge = not after_drug and (a.end > attrs[doses[0]].end or text[a.start - 1:a.start] == "#" or bool(gauge_ctx.search(ctx)))
+        is_gauge = not after_drug and (a.end > attrs[doses[0]].end or text[a.start - 1:a.start] == "#"
+                                       or bool(gauge_ctx.search(ctx)))
         drop.update(doses if is_gauge else [i])
     return [a for i, a in enumerate(attrs) if i not in drop]
 

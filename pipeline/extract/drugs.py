@@ -1,5 +1,7 @@
-"""Drug mention matcher: PhraseMatcher over the lexicon (LOWER, plus ORTH for case-sensitive abbreviations)
-and a conservative edit-distance fallback for misspelled tokens followed by a dose or route.
+"""Drug mention matcher.
+
+PhraseMatcher over the lexicon (LOWER, plus ORTH for case-sensitive abbreviations) and a conservative
+edit-distance fallback for misspelled tokens followed by a dose or route.
 
 Writes ``doc.spans["drugs"]``: label ``DRUG``, ``kb_id_`` = lexicon key, ``id_`` = rule id
 (``lex:<source>`` or ``fuzzy``).
@@ -9,12 +11,11 @@ Writes ``doc.spans["drugs"]``: label ``DRUG``, ``kb_id_`` = lexicon key, ``id_``
 import re
 from collections import defaultdict
 
+from infucode.pipeline.extract.resources import LexEntry, load_lexicon, load_stopterms
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
-
-from infucode.pipeline.extract.resources import LexEntry, load_lexicon, load_stopterms
 
 DRUG_KEY = "drugs"
 _FOLLOWED_BY_DOSE = re.compile(
@@ -42,7 +43,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 @Language.factory("infucode_drugs")
 def make_drug_matcher(nlp: Language, name: str, fuzzy: bool = True) -> "DrugMatcher":
-    """spaCy factory for :class:`DrugMatcher`."""
+    """SpaCy factory for :class:`DrugMatcher`."""
     return DrugMatcher(nlp, fuzzy=fuzzy)
 
 
@@ -88,7 +89,8 @@ class DrugMatcher:
                 span = Span(doc, start, end, label="DRUG")
                 # a lexicon term must not be a fragment of a longer word ("Mag" in "Magnet" is a token, ok)
                 span.kb_id_ = key
-                span.id_ = "lex:" + ("curated" if self.lexicon[key].source.startswith("curated") else "shared")
+                curated = self.lexicon[key].source.startswith("curated")
+                span.id_ = "lex:curated" if curated else "lex:shared"
                 spans.append(span)
         if self.fuzzy:
             covered = {i for s in spans for i in range(s.start, s.end)}

@@ -7,16 +7,12 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 ``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
 """
 
+import warnings
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
 import spacy
-from medspacy.context import ConText, ConTextRule
-from medspacy.section_detection import Sectionizer, SectionRule
-from spacy.language import Language
-from spacy.tokens import Doc
-
 from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
 from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
@@ -24,6 +20,10 @@ from infucode.pipeline.extract.assemble import Cue, assemble
 from infucode.pipeline.extract.drugs import DRUG_KEY
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
+from medspacy.context import ConText, ConTextRule
+from medspacy.section_detection import Sectionizer, SectionRule
+from spacy.language import Language
+from spacy.tokens import Doc
 
 EVENTS_KEY = "infucode_events"
 _EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
@@ -36,7 +36,7 @@ def _register_extensions() -> None:
 
 @Language.factory("infucode_sections")
 def make_sections(nlp: Language, name: str) -> Sectionizer:
-    """medspaCy Sectionizer with the heading rules of ``context/sections.v1.json`` (headings start a line)."""
+    """MedspaCy Sectionizer with the heading rules of ``context/sections.v1.json`` (headings start a line)."""
     sec = Sectionizer(nlp, name=name, rules=None, require_start_line=True, input_span_type="group",
                       span_group_name=DRUG_KEY, span_attrs=None)
     sec.add([SectionRule.from_dict(r) for r in load_sections()["section_rules"]])
@@ -45,7 +45,7 @@ def make_sections(nlp: Language, name: str) -> Sectionizer:
 
 @Language.factory("infucode_context")
 def make_context(nlp: Language, name: str) -> ConText:
-    """medspaCy ConText with the domain status rules of ``context/status_rules.v1.json``."""
+    """MedspaCy ConText with the domain status rules of ``context/status_rules.v1.json``."""
     ctx = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=DRUG_KEY,
                   span_attrs=None, prune_on_modifier_overlap=True)
     ctx.add([ConTextRule.from_dict(r) for r in load_status_rules()["context_rules"]])
@@ -54,7 +54,7 @@ def make_context(nlp: Language, name: str) -> ConText:
 
 @Language.factory("infucode_events")
 def make_events(nlp: Language, name: str) -> "EventAssembler":
-    """spaCy factory for :class:`EventAssembler`."""
+    """SpaCy factory for :class:`EventAssembler`."""
     return EventAssembler()
 
 
@@ -89,14 +89,17 @@ class EventAssembler:
 
     @staticmethod
     def _section_extents(doc: Doc, text: str, entries: list[tuple[int, ...]]) -> list[tuple[int, int, str]]:
-        """A heading with content on its line covers that entry; a heading alone covers until a blank line."""
+        """Return section extents.
+
+        A heading with content on its line covers that entry; a bare heading runs to the next blank line.
+        """
         out: list[tuple[int, int, str]] = []
         for sec in getattr(doc._, "sections", None) or []:
             if sec.category is None or sec.title_start is None:
                 continue
             t0 = doc[sec.title_start].idx
-            t_end = doc[sec.title_end - 1].idx + len(doc[sec.title_end - 1]) if sec.title_end > sec.title_start \
-                else t0
+            last = doc[sec.title_end - 1]
+            t_end = last.idx + len(last) if sec.title_end > sec.title_start else t0
             line_end = text.find("\n", t_end)
             line_end = len(text) if line_end < 0 else line_end
             if text[t_end:line_end].strip():
@@ -124,7 +127,8 @@ def _event_to_data(ev: AdminEvent) -> dict[str, Any]:
     d["start"] = d["end"] = None
     d["dose"] = {"value": ev.dose.value, "unit": ev.dose.unit} if ev.dose else None
     d["spans"] = [{"start": s.start, "end": s.end, "label": s.label, "rule": s.rule} for s in ev.spans]
-    d["time_mentions"] = [{"start": t.start, "end": t.end, "role": t.role, "text": t.text} for t in ev.time_mentions]
+    d["time_mentions"] = [{"start": t.start, "end": t.end, "role": t.role, "text": t.text}
+                          for t in ev.time_mentions]
     d["relations"] = []
     if ev.waste is not None:
         disc = ev.waste.discarded
@@ -163,6 +167,8 @@ def _cached_nlp() -> Language:
 
 
 def _make_nlp() -> Language:
+    # medspaCy's ConText/Sectionizer keep an empty token Matcher when every rule is a literal phrase
+    warnings.filterwarnings("ignore", message=r"\[W036\]")
     _register_extensions()
     nlp = spacy.blank("en")
     nlp.add_pipe("infucode_segmenter")

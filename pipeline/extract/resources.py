@@ -60,7 +60,7 @@ def load_lexicon() -> dict[str, LexEntry]:
 
 @lru_cache(maxsize=1)
 def fluid_drugs() -> frozenset[str]:
-    """Normalized names of IV fluids (their dose is a volume)."""
+    """Return the normalized names of IV fluids (their dose is a volume)."""
     return frozenset(e.drug for e in load_lexicon().values() if e.is_fluid)
 
 
@@ -83,8 +83,11 @@ def load_patterns() -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A compiled attribute rule (``cued``: a regex the text right before a match must end with to take
-    ``cued_id`` as rule id; other matches take ``bare_id``)."""
+    """A compiled attribute rule.
+
+    ``cued``: a regex the text right before a match must end with to take ``cued_id`` as rule id; other
+    matches take ``bare_id``.
+    """
 
     id: str
     label: str
@@ -162,6 +165,7 @@ def compiled_misc() -> dict[str, Any]:
         "post_infusion_exclude": re.compile(p["post_infusion_exclude"], re.I),
         "rate_only_entry": re.compile(p["rate_only_entry"], re.I),
         "bare_time_reject_before": re.compile(p["bare_time_reject_before"], re.I),
+        "table_ignore_time_headers": re.compile(p["table_ignore_time_headers"], re.I),
         "ongoing_cues": re.compile(p["ongoing_cues"], re.I),
         "gauge_context": re.compile(p["gauge_context"], re.I),
         "fluid_additives": frozenset(p["fluid_additives"]),

@@ -17,13 +17,16 @@ from spacy.tokens import Doc
 ENTRY_KEY = "infucode_entries"
 
 _LINE_START_NEW = re.compile(
-    r"^\s*(?:(?:[01]?\d|2[0-3]):?[0-5]\d\b|[-*•>]|\d+[.)]\s|[A-Z][A-Za-z /&()'-]{1,40}:|[A-Z0-9 /&-]{3,}$|.*[|\t])"
+    r"^\s*(?:(?:[01]?\d|2[0-3]):?[0-5]\d\b|[-*•>]|\d+[.)]\s|[A-Z][A-Za-z /&()'-]{1,40}:"
+    r"|[A-Z0-9 /&-]{3,}$|.*[|\t])"
 )
 _WRAP_MIN = 50  # a lowercase line continues the previous one only when that one looks hard-wrapped
 _CONTINUATION = re.compile(r"^\s*[a-z(]")
 _INDENTED = re.compile(r"^(?: {2,}|\t)\S")
 _TIME_LED = re.compile(r"^\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b")
-_INLINE_TIME = re.compile(r"(?<=[.;!?])\s+(?=(?:[01]\d|2[0-3]):?[0-5]\d\b(?!\s?(?:mg|ml|cc|mcg|units?|g\b|%)))")
+_INLINE_TIME = re.compile(
+    r"(?<=[.;!?])\s+(?=(?:[01]\d|2[0-3]):?[0-5]\d\b(?!\s?(?:mg|ml|cc|mcg|units?|g\b|%)))"
+)
 _SENT_SPLIT = re.compile(r"(?<=[a-z0-9)\]%])\.\s+(?=[A-Za-z0-9(])|;\s+|\s+-\s+(?=[A-Z0-9])|\.\s*$|!\s+|\?\s+")
 
 
@@ -62,7 +65,7 @@ def split_entries(text: str) -> list[tuple[int, int]]:
 
 
 def _ends_entry(text: str, entry: list[int]) -> bool:
-    """A previous entry that is a heading-only line or a table row never takes continuation lines."""
+    """Tell whether a previous entry (heading-only line, table row) refuses continuation lines."""
     seg = text[entry[0]:entry[1]].rstrip()
     return seg.endswith((":", ".", ";")) or "|" in seg or "\t" in seg or not any(c.islower() for c in seg)
 
@@ -78,7 +81,7 @@ def split_sentences(text: str, start: int, end: int) -> list[int]:
 
 @Language.factory("infucode_segmenter")
 def make_segmenter(nlp: Language, name: str) -> "EntrySegmenter":
-    """spaCy factory for :class:`EntrySegmenter`."""
+    """SpaCy factory for :class:`EntrySegmenter`."""
     return EntrySegmenter()
 
 

@@ -64,9 +64,9 @@ class FakePipeline:
                 times = list(_TIME.finditer(line))
                 for t in times:
                     spans.append({"start": offset + t.start(), "end": offset + t.end(), "label": "TIME"})
-                if times:
+                if times and ev["status"] == "given":  # only given events carry times
                     ev["start"] = f"{day}T{times[0].group(1)}:{times[0].group(2)}:00"
-                if len(times) > 1:
+                if len(times) > 1 and ev["status"] == "given":
                     ev["end"] = f"{day}T{times[-1].group(1)}:{times[-1].group(2)}:00"
                 events.append(ev)
             offset += len(line)

@@ -405,3 +405,39 @@ def test_claim_export_form_post_used_by_the_page(client: TestClient) -> None:
     assert (
         client.post("/claim/export", data={"payload": json.dumps(body), "format": "xml"}).status_code == 422
     )
+
+
+def test_validate_reports_gold_problems_by_id(client: TestClient, sample_notes: list[dict[str, Any]]) -> None:
+    sid = _create(client, sample_notes[:1])["id"]
+    ann = _review(client, sid, 0, "alice")["annotation"]
+    ok = client.put(f"/api/sessions/{sid}/notes/0/annotation", params={"reviewer": "alice"}, json=ann)
+    assert ok.status_code == 200
+    assert client.get(f"/api/sessions/{sid}/validate").json()["valid"] is True
+    ann["events"][0]["spans"] = [s for s in ann["events"][0]["spans"] if s["label"] != "DRUG"]
+    ann["revision"] = 1
+    client.put(f"/api/sessions/{sid}/notes/0/annotation", params={"reviewer": "alice"}, json=ann)
+    res = client.get(f"/api/sessions/{sid}/validate", params={"reviewer": "alice"}).json()
+    assert res["valid"] is False
+    assert any("DRUG span" in p for p in res["problems"])
+    assert all("Zofran" not in p for p in res["problems"])  # ids only, no note text
+
+
+def test_recode_runs_the_coder_on_corrected_events(client: TestClient, sample_notes: list[dict[str, Any]]) -> None:
+    pytest.importorskip("infucode.pipeline.coding", reason="coder not installed")
+    sid = _create(client, sample_notes[:1])["id"]
+    ann = _review(client, sid, 0, "alice")["annotation"]
+    r = client.post(f"/api/sessions/{sid}/notes/0/recode", json=ann)
+    assert r.status_code == 200, r.text
+    before = {c["code"] for c in r.json()["cpt"]}
+    for ev in ann["events"]:
+        ev["status"] = "not_given"  # nothing given -> nothing billable
+    r2 = client.post(f"/api/sessions/{sid}/notes/0/recode", json=ann)
+    assert r2.status_code == 200
+    assert before and r2.json()["cpt"] == [] and r2.json()["hcpcs"] == []
+
+
+def test_docs_page_uses_local_swagger_files_when_installed(client: TestClient) -> None:
+    pytest.importorskip("swagger_ui_bundle", reason="swagger-ui-bundle-v2 not installed (docs use the CDN)")
+    page = client.get("/docs").text
+    assert "/docs-static/swagger-ui-bundle.js" in page and "cdn." not in page
+    assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200

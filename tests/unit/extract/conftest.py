@@ -1,5 +1,4 @@
 import pytest
-
 from infucode.pipeline.extract import build_nlp, doc_events
 
 

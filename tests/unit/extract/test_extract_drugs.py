@@ -1,5 +1,4 @@
 import pytest
-
 from infucode.pipeline.extract.drugs import DRUG_KEY, edit_distance
 from infucode.pipeline.extract.resources import load_lexicon
 
@@ -16,7 +15,8 @@ def drugs(nlp, text):
     ("vanco", "vancomycin"), ("pip-tazo", "piperacillin/tazobactam"), ("Zosyn", "piperacillin/tazobactam"),
     ("MgSO4", "magnesium sulfate"), ("MSO4", "morphine"), ("APAP", "acetaminophen"), ("NTG", "nitroglycerin"),
     ("KCl", "potassium chloride"), ("K+", "potassium chloride"), ("NaHCO3", "sodium bicarbonate"),
-    ("bicarb", "sodium bicarbonate"), ("Ca gluconate", "calcium gluconate"), ("solumedrol", "methylprednisolone"),
+    ("bicarb", "sodium bicarbonate"), ("Ca gluconate", "calcium gluconate"),
+    ("solumedrol", "methylprednisolone"),
     ("LR", "lactated ringer's"), ("D5W", "dextrose 5%"), ("1/2NS", "sodium chloride 0.45%"),
     ("D5 1/2NS", "dextrose 5%/sodium chloride 0.45%"), ("0.9NS", "sodium chloride 0.9%"),
     ("amiodarone", "amiodarone"), ("adenosine", "adenosine"),
@@ -44,7 +44,8 @@ def test_edit_distance_limit():
 
 
 def test_plain_clinical_text_has_no_drug_mentions(nlp):
-    text = ("Pt resting comfortably today, call light in reach. Plan B discussed with family. Ambulating with "
+    text = ("Pt resting comfortably today, call light in reach. Plan B discussed with family. Ambulating "
+            "with "
             "steady gait. Vitals stable, afebrile. Patient denies pain at this time. Will activate care team "
             "if needed. Discharged home with instructions, follow up with primary care in one week. "
             "Affinity for water noted. Relief of symptoms reported. Balance and strength intact.")

@@ -7,7 +7,8 @@ def entries(text):
 
 def test_timestamp_led_lines_are_separate_entries():
     text = "1402 Pt to rm 12.\n1410 Zofran 4mg IVP L AC. tol well.\n1412 NS 1L bolus started"
-    assert entries(text) == ["1402 Pt to rm 12.", "1410 Zofran 4mg IVP L AC. tol well.", "1412 NS 1L bolus started"]
+    assert entries(text) == [
+        "1402 Pt to rm 12.", "1410 Zofran 4mg IVP L AC. tol well.", "1412 NS 1L bolus started"]
 
 
 def test_inline_clock_time_after_period_starts_new_entry():
