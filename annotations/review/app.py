@@ -104,6 +104,17 @@ class PipelineAdapter:
             fn = self._resolve(record.get("setting") or "facility")
             return fn(record)
 
+    def process_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Code many records in order (batched through ``process_many`` when the pipeline has it)."""
+        if not records:
+            return []
+        with self._lock:
+            fn = self._resolve(records[0].get("setting") or "facility")
+            many = getattr(self._pipeline, "process_many", None)
+            if callable(many):
+                return list(many(records))
+            return [fn(r) for r in records]
+
 
 # ------------------------------------------------------------------------------------------- middleware
 class BodyLimit:
@@ -655,6 +666,7 @@ def create_app(
         db.add(sess)
         db.flush()
         n_pre = n_err = 0
+        todo: list[tuple[dbm.SessionNote, dict[str, Any]]] = []
         for pos, d in enumerate(docs):
             if len(d["text"]) > max_note_chars:
                 raise HTTPException(
@@ -683,18 +695,7 @@ def create_app(
                 rec = {"id": d["id"], "text": d["text"], "setting": setting}
                 if note.encounter_date:
                     rec["encounter_date"] = note.encounter_date
-                try:
-                    out = _run_pipeline(adapter, rec)
-                except HTTPException:
-                    out = {"status": "error"}
-                if out.get("status") == "ok":
-                    note.pre_events = out.get("events", [])
-                    note.pre_cpt = _with_decisions(out.get("cpt", []))
-                    note.pre_hcpcs = _with_decisions(out.get("hcpcs", []))
-                    note.pre_flags = out.get("flags", [])
-                    n_pre += 1
-                else:
-                    n_err += 1
+                todo.append((note, rec))
             db.add(note)
             who = imported_reviewer or (d["reviewer"] if d["reviewer"] and has_annotation else None)
             if who and has_annotation:
@@ -710,6 +711,16 @@ def create_app(
                         revision=1,
                     )
                 )
+        outs = _run_pipeline_many(adapter, [rec for _, rec in todo])
+        for (note, _), out in zip(todo, outs, strict=True):
+            if out.get("status") == "ok":
+                note.pre_events = out.get("events", [])
+                note.pre_cpt = _with_decisions(out.get("cpt", []))
+                note.pre_hcpcs = _with_decisions(out.get("hcpcs", []))
+                note.pre_flags = out.get("flags", [])
+                n_pre += 1
+            else:
+                n_err += 1
         db.commit()
         log.info("session %d created: %d notes, format %s", sess.id, len(docs), fmt)
         return {
@@ -955,6 +966,19 @@ def _run_pipeline(adapter: PipelineAdapter, record: dict[str, Any]) -> dict[str,
         raise HTTPException(
             500, {"type": "internal_error", "message": f"{type(exc).__name__} while processing the note"}
         ) from None
+
+
+def _run_pipeline_many(adapter: PipelineAdapter, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pre-annotate many notes; a failure leaves those notes without pre-annotation (never raises)."""
+    try:
+        outs = adapter.process_many(records)
+        if len(outs) == len(records):
+            return outs
+    except PipelineUnavailable as exc:
+        log.warning("pre-annotation skipped: %s", exc)
+    except Exception as exc:
+        log.warning("pre-annotation batch failed: %s", type(exc).__name__)
+    return [{"status": "error"} for _ in records]
 
 
 def _iso_date(v: Any) -> str | None:

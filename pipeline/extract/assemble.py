@@ -44,7 +44,9 @@ _END_WORDS = re.compile(
 _FORWARD_GAP = re.compile(
     r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", re.I
 )
-_LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or)\s*", re.I)
+_LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or|,\s*and)\s*", re.I)
+_AMOUNT_IN_GAP = re.compile(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?\s*(?:of\s+)?", re.I)
+_MIX_GAP = re.compile(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", re.I)
 _FLUSH_GAP = re.compile(r"[,;.|]|->")
 _CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
@@ -194,6 +196,7 @@ def assemble(
 
     _close_anaphora(text, entries, sentence_starts, mentions, events, ev_entry, leading, misc, all_times)
     _inherit_times(mentions)
+    _share_infusate(mentions)
     events = _drop_superseded(events)
     for ev in events:
         _fix_pause_roles(ev)
@@ -230,6 +233,12 @@ def _collapse_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
             p = out[-1]
             gap = text[p.end:m.start]
             same = p.drug == m.drug or p.drug.split("/")[0] == m.drug or m.drug.split("/")[0] == p.drug
+            if not same and "/" in p.drug and m.drug in p.drug.split("/") and p.entry_index == m.entry_index:
+                inside = text.rfind("(", p.end, m.start) >= 0 and text.find(")", p.end, m.start) < 0
+                if inside:
+                    p.alias_spans.append((m.start, m.end))
+                    p.cues.extend(m.cues)
+                    continue
             if same and p.entry_index == m.entry_index and _PAREN_GAP.match(gap) and (
                     "(" in gap or "[" in gap or "/" in gap or "-" in gap or not gap.strip()):
                 p.alias_spans.append((m.start, m.end))
@@ -285,6 +294,8 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
                 target = nxt if (nxt is not None and sent_of(nxt.start) == sent_of(a.start)) else None
                 if target is None and ("|" in between or "\t" in between):
                     target = prev  # flowsheet/MAR row: one drug per row, cells after it
+            elif a.label == "site" and not same_sentence and not ("|" in between or "\t" in between):
+                target = None
             elif a.label == "time" and not same_sentence and not any(
                     sent_of(x.start) == sent_of(a.start) for x in ms) and time_role(
                     text, a, entries[ei][0]) == "at":
@@ -308,15 +319,25 @@ def _share_coordinated(text: str, mentions: list[Mention]) -> None:
     i = 0
     while i < len(mentions):
         j = i
-        while (j + 1 < len(mentions) and mentions[j + 1].entry_index == mentions[i].entry_index
-               and _LIST_GAP.fullmatch(text[mentions[j].end:mentions[j + 1].start])):
+        while j + 1 < len(mentions) and mentions[j + 1].entry_index == mentions[i].entry_index:
+            cur, nxt = mentions[j], mentions[j + 1]
+            own = [a for a in cur.attrs if cur.end <= a.start and a.end <= nxt.start]
+            if any(a.label not in ("dose", "volume", "concentration") for a in own):
+                break
+            gap_start = max([cur.end] + [a.end for a in own])
+            gap_end = min([nxt.start] + [a.start for a in nxt.attrs if gap_start <= a.start < nxt.start])
+            if not _LIST_GAP.fullmatch(text[gap_start:gap_end]):
+                break
             j += 1
         if j > i:
-            last = mentions[j]
-            for m in mentions[i:j]:
-                have = {a.label for a in m.attrs}
-                m.attrs.extend(a for a in last.attrs if a.label in ("route", "time", "site", "line_cue")
-                               and a.label not in have)
+            members = mentions[i:j + 1]
+            for label in ("route", "time", "site", "line_cue"):
+                src = next((x for x in reversed(members) if any(a.label == label for a in x.attrs)), None)
+                if src is None:
+                    continue
+                for m in members:
+                    if m is not src and not any(a.label == label for a in m.attrs):
+                        m.attrs.extend(a for a in src.attrs if a.label == label)
         i = j + 1
 
 
@@ -400,17 +421,48 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
             host.alias_spans.append((fl.start, fl.end))
         elif host.entry.is_fluid and misc["mixture_connectors"].match(gap) is None:
             continue
-    # "D5 1/2NS with 20 mEq KCl": fluid followed by additive
+    # "D5 1/2NS with 20 mEq KCl", "NS 1000 mL + KCl 20 mEq + MgSO4 2 g": a bag and its additives
     for i, fl in enumerate(mentions[:-1]):
-        nxt = mentions[i + 1]
-        if not fl.entry.is_fluid or nxt.entry.is_fluid or fl.entry_index != nxt.entry_index:
+        if not fl.entry.is_fluid or fl.infusate is not None or fl.diluent_of is not None:
             continue
-        gap_start = max([fl.end] + [a.end for a in fl.attrs if a.start >= fl.end and a.end <= nxt.start])
-        gap = text[gap_start:nxt.start]
-        gap = re.sub(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?\s*(?:of\s+)?", "", gap, flags=re.I)
-        if re.fullmatch(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", gap, re.I):
+        group = [fl]
+        j = i + 1
+        while j < len(mentions):
+            prev, nxt = mentions[j - 1], mentions[j]
+            if nxt.entry.is_fluid or nxt.entry_index != fl.entry_index:
+                break
+            gap_start = max([prev.end] + [a.end for a in prev.attrs if a.start >= prev.end and a.end <= nxt.start])
+            gap = _AMOUNT_IN_GAP.sub("", text[gap_start:nxt.start])
+            if not _MIX_GAP.fullmatch(gap):
+                break
+            group.append(nxt)
+            j += 1
+        if len(group) > 1:
             n_inf += 1
-            fl.infusate = nxt.infusate = 1000 + n_inf
+            for x in group:
+                x.infusate = 1000 + n_inf
+    # "ALBUTEROL 2.5MG/IPRATROPIUM 0.5MG": two drugs mixed in one device
+    for a_m, b_m in zip(mentions, mentions[1:], strict=False):
+        if a_m.entry_index != b_m.entry_index or a_m.infusate is not None or b_m.infusate is not None:
+            continue
+        own = [x for x in a_m.attrs if a_m.end <= x.start and x.end <= b_m.start and x.label == "dose"]
+        if own and re.fullmatch(r"\s*/\s*", text[own[-1].end:b_m.start]):
+            n_inf += 1
+            a_m.infusate = b_m.infusate = 2000 + n_inf
+    # "(thiamine 100 mg, folic acid 1 mg, MVI 10 mL in 1000 mL NS)": the additives of one bag
+    for i, m in enumerate(mentions):
+        if m.infusate is None or m.infusate >= 2000:
+            continue
+        k = i - 1
+        while k >= 0 and mentions[k].infusate is None and mentions[k].entry_index == m.entry_index:
+            prev = mentions[k]
+            own_end = max([prev.end] + [a.end for a in prev.attrs if prev.end <= a.start <= mentions[k + 1].start])
+            gap_end = min([mentions[k + 1].start] + [a.start for a in mentions[k + 1].attrs
+                                                      if own_end <= a.start < mentions[k + 1].start])
+            if prev.entry.is_fluid or not _LIST_GAP.fullmatch(text[own_end:gap_end]):
+                break
+            prev.infusate = m.infusate
+            k -= 1
 
 
 def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tuple[str | None, str | None]:
@@ -495,7 +547,10 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         ev.spans.append(Span(s, e, "DRUG", "alias"))
     dose: tuple[float, str] | None = None
     vol: float | None = None
+    preferred = _preferred_amounts(text, m, entries)
     for a in m.attrs:
+        if a.label in ("dose", "concentration", "volume") and a not in preferred:
+            continue
         if a.label == "dose" and dose is None:
             dose = dose_of(a)
         elif a.label == "concentration":
@@ -540,10 +595,13 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     if m.entry.is_fluid:
         if vol is None and dose is not None and dose[1] in ("mL", "L"):
             vol = dose[0] * (1000.0 if dose[1] == "L" else 1.0)
-        if vol is not None:
+        if vol is not None and not (dose is not None and dose[1] == "g" and "dextrose" in m.drug):
             dose = (vol, "mL")
-        elif dose is not None and dose[1] not in ("mL", "L"):
+        elif dose is not None and dose[1] not in ("mL", "L", "g"):
             dose = None
+    elif dose is None and vol is not None and vol <= 20 and any(
+            a.label == "volume" and a.rule == "volume.num_ml" and a.start > m.start for a in m.attrs):
+        dose = (vol, "mL")  # vaccines, local anesthetics: "0.5 mL IM", "lidocaine 1% 3 mL"
     elif dose is not None and dose[1] == "L":
         vol = vol or dose[0] * 1000.0
     if dose is not None:
@@ -582,6 +640,26 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         ev.confidence *= 0.9
     ev.spans.sort(key=lambda s: (s.start, s.end))
     return ev
+
+
+def _preferred_amounts(text: str, m: Mention, entries: list[tuple[int, int]]) -> list[Attr]:
+    """Amount attributes to use: in a table row, the "Dose" cells over the product strength in the name
+    cell; never a "total"/"max" amount when another one exists."""
+    misc = compiled_misc()
+    amounts = [a for a in m.attrs if a.label in ("dose", "concentration", "volume")]
+    es, ee = entries[m.entry_index] if m.entry_index < len(entries) else (0, len(text))
+    row = text[es:ee]
+    if len([a for a in amounts if a.label in ("dose", "concentration")]) > 1:
+        keep = [a for a in amounts if not misc["dose_not_given_before"].search(text[max(es, a.start - 12):a.start])]
+        amounts = keep or amounts
+    sep = "\t" if "\t" in row else "|" if "|" in row else None
+    if sep is not None and not m.entry.is_fluid:
+        later = [a for a in amounts if a.start > m.end and sep in text[m.end:a.start]]
+        if any(a.label in ("dose", "concentration") for a in later) or (
+                later and not any(a.label == "dose" for a in amounts)):
+            amounts = later + [a for a in amounts if a.label == "volume" and a not in later
+                               and not any(b.label == "volume" for b in later)]
+    return amounts
 
 
 def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEvent]], text: str,
@@ -674,6 +752,14 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         times = [a for a in all_times if s <= a.start < e]
         t = times[0] if times else (leading.get(ei) if first_sentence or ei in leading and not any(
             entries[ei][0] <= p < entries[ei][1] for p in mention_pos) else None)
+        if misc["all_given_sentence"].search(seg):
+            recent = [ev for ev in events if ev.mention_start < s and ev.entry_index >= ei - 2
+                      and ev.status in ("planned", "ordered")]
+            for ev in recent:
+                ev.status, ev.status_cue = "given", "anaphora:" + seg.strip()[:40].lower()
+                if not ev.time_mentions and t is not None:
+                    ev.time_mentions.append(TimeMention(t.start, t.end, "at", t.text))
+                    ev.spans.append(Span(t.start, t.end, "TIME", "time.anaphora_given"))
         if t is None:
             continue
         before = [ev for ev in events if ev.mention_start < s and ev.status == "given"]
@@ -726,6 +812,28 @@ def _inherit_times(mentions: list[Mention]) -> None:
                 if t.role in ("start", "at"):
                     ev.time_mentions.append(TimeMention(t.start, t.end, t.role, t.text))
                     ev.spans.append(Span(t.start, t.end, "TIME", "time.inherited"))
+
+
+def _share_infusate(mentions: list[Mention]) -> None:
+    """Components of one bag share route, rate, times, site and duration (the bag runs as one)."""
+    groups: dict[int, list[AdminEvent]] = {}
+    for m in mentions:
+        if m.event is not None and m.infusate is not None:
+            groups.setdefault(m.infusate, []).append(m.event)
+    for evs in groups.values():
+        if len(evs) < 2:
+            continue
+        for attr in ("route", "rate_ml_hr", "site", "device", "line_cue", "documented_duration_min"):
+            val = next((getattr(e, attr) for e in evs if getattr(e, attr) is not None), None)
+            for e in evs:
+                if getattr(e, attr) is None:
+                    setattr(e, attr, val)
+        timed = next((e for e in evs if e.time_mentions), None)
+        if timed is not None:
+            for e in evs:
+                if not e.time_mentions:
+                    e.time_mentions = [TimeMention(t.start, t.end, t.role, t.text) for t in timed.time_mentions]
+                    e.spans.extend(Span(t.start, t.end, "TIME", "time.same_infusate") for t in timed.time_mentions)
 
 
 def _drop_superseded(events: list[AdminEvent]) -> list[AdminEvent]:

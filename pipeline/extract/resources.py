@@ -166,6 +166,8 @@ def compiled_misc() -> dict[str, Any]:
         "rate_only_entry": re.compile(p["rate_only_entry"], re.I),
         "bare_time_reject_before": re.compile(p["bare_time_reject_before"], re.I),
         "table_ignore_time_headers": re.compile(p["table_ignore_time_headers"], re.I),
+        "all_given_sentence": re.compile(p["all_given_sentence"], re.I),
+        "dose_not_given_before": re.compile(p["dose_not_given_before"], re.I),
         "ongoing_cues": re.compile(p["ongoing_cues"], re.I),
         "gauge_context": re.compile(p["gauge_context"], re.I),
         "fluid_additives": frozenset(p["fluid_additives"]),

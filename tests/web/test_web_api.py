@@ -422,7 +422,9 @@ def test_validate_reports_gold_problems_by_id(client: TestClient, sample_notes: 
     assert all("Zofran" not in p for p in res["problems"])  # ids only, no note text
 
 
-def test_recode_runs_the_coder_on_corrected_events(client: TestClient, sample_notes: list[dict[str, Any]]) -> None:
+def test_recode_runs_the_coder_on_corrected_events(
+    client: TestClient, sample_notes: list[dict[str, Any]]
+) -> None:
     pytest.importorskip("infucode.pipeline.coding", reason="coder not installed")
     sid = _create(client, sample_notes[:1])["id"]
     ann = _review(client, sid, 0, "alice")["annotation"]

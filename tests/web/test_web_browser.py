@@ -366,7 +366,9 @@ def test_login_page_when_token_set(browser: Any, tmp_path: Path, fake_pipeline_c
 def test_api_docs_render_offline(server: dict[str, Any], page: Any) -> None:
     pytest.importorskip("swagger_ui_bundle", reason="swagger-ui-bundle-v2 not installed (docs use the CDN)")
     pg = page
-    pg.route("**/*", lambda route: route.abort() if "127.0.0.1" not in route.request.url else route.continue_())
+    pg.route(
+        "**/*", lambda route: route.abort() if "127.0.0.1" not in route.request.url else route.continue_()
+    )
     pg.goto(server["base"] + "/docs")
     pg.wait_for_selector(".opblock")
     assert pg.locator(".opblock-summary-path", has_text="/api/code").count() >= 1

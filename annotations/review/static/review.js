@@ -47,6 +47,7 @@
       updateProgress(d.progress.done);
       setSaveState(d.annotation.saved ? "saved" : "", d.annotation.saved ? `Saved · rev ${d.annotation.revision}` : "Not yet reviewed (pre-annotation)");
       $("review-main").hidden = false;
+      renderFlags(d.pre.flags || []);
       renderAll();
     } catch (e) { showError(e.message); }
   }
@@ -246,12 +247,23 @@
         el("td", {}, [textInput(l.code, (v) => { l.code = v.trim().toUpperCase(); mark("edit:code"); }, "code")]),
         el("td", {}, [textInput(l.units, (v) => { l.units = Math.max(0, parseInt(v, 10) || 0); mark("edit:units"); }, "units", "number")]),
         el("td", {}, [textInput((l.modifiers || []).join(" "), (v) => { l.modifiers = v.split(/[\s,]+/).filter(Boolean); mark("edit:modifiers"); }, "modifiers")]),
-        el("td", { class: "small", text: (l.event_ids || []).join(", "), title: l.rationale || "" }),
+        el("td", { class: "small" }, [(l.event_ids || []).join(", ") || "—",
+          l.rationale ? el("div", { class: "rationale", text: l.rationale }) : null]),
         el("td", {}, [el("div", { class: "btn-row" }, [dec("✓", "accepted", "on-accept"), dec("✗", "rejected", "on-reject")])]),
         el("td", {}, [el("button", { class: "icon-btn", type: "button", title: "remove line", "aria-label": "remove line", text: "×", onclick: () => {
           list.splice(list.indexOf(l), 1); save("delete-line"); renderCodes();
         } })]),
       ]));
+    }
+  }
+
+  function renderFlags(flags) {
+    const ul = $("flags");
+    clear(ul);
+    if (!flags.length) { ul.appendChild(el("li", { text: "No flags." })); return; }
+    for (const f of flags) {
+      ul.appendChild(el("li", { class: f.severity }, [el("span", { class: "fcode", text: f.code }), f.message,
+        f.event_ids && f.event_ids.length ? el("span", { class: "muted small", text: "  (" + f.event_ids.join(", ") + ")" }) : null]));
     }
   }
 
