@@ -408,33 +408,37 @@ def load_cues(path: str | Path) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=16)
-def _cue_regex(cues: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
-    parts = []
-    for cue, _ in sorted(cues, key=lambda c: -len(c[0])):
-        pat = re.escape(cue).replace(r"\ ", r"\s+")
-        pre = r"\b" if cue[0].isalnum() else ""
-        post = r"\b" if cue[-1].isalnum() else ""
-        parts.append(pre + pat + post)
-    cat = {cue: c for cue, c in cues}
-    return re.compile("|".join(parts) if parts else r"(?!x)x", re.I), cat
+def _cue_index(cues: tuple[tuple[str, str], ...]) -> tuple[dict[tuple[str, ...], tuple[str, str]], int]:
+    """Map each cue's token tuple to ``(cue, category)``; return the map and the longest cue length."""
+    index: dict[tuple[str, ...], tuple[str, str]] = {}
+    for cue, cat in cues:
+        toks = tuple(_tokens(cue))
+        if toks:
+            index.setdefault(toks, (cue, cat))
+    return index, max((len(k) for k in index), default=0)
 
 
 def _cue_features(f: dict[str, Any], text: str, where: str, cues: tuple[tuple[str, str], ...],
                   near_end: bool | None = None) -> None:
+    """Add cue-category features of ``text`` (token matching, longest cue first at each position)."""
     if not cues or not text:
         return
-    rx, cat = _cue_regex(cues)
-    for m in rx.finditer(text):
-        key = re.sub(r"\s+", " ", m.group(0).lower())
-        c = cat.get(key)
-        if c is None:
-            continue
-        f[f"cue_{where}={c}"] = 1.0
-        f[f"cue_word_{where}={key}"] = 1.0
-        if near_end is not None:
-            gap = text[m.end():] if near_end else text[: m.start()]
-            if len(_tokens(gap)) <= 3:
+    index, longest = _cue_index(cues)
+    toks = _tokens(text)
+    n, i = len(toks), 0
+    while i < n:
+        for k in range(min(longest, n - i), 0, -1):
+            hit = index.get(tuple(toks[i : i + k]))
+            if hit is None:
+                continue
+            cue, c = hit
+            f[f"cue_{where}={c}"] = 1.0
+            f[f"cue_word_{where}={cue}"] = 1.0
+            if near_end is not None and (n - (i + k) if near_end else i) <= 3:
                 f[f"cue_{where}_near={c}"] = 1.0
+            i += k - 1
+            break
+        i += 1
 
 
 def status_context_dicts(samples: Iterable[dict[str, Any]],

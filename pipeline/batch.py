@@ -165,6 +165,15 @@ class LocalRunner:
         self.pipeline = load_factory(factory)(setting)
         self.setting = setting
 
+    def _submit(self, task: list[InputItem]) -> Future:
+        """Submit a task; a pool already broken by another task's crash yields a failed future."""
+        try:
+            return self.pool.submit(_worker_process, task)
+        except BrokenProcessPool as exc:
+            fut: Future = Future()
+            fut.set_exception(exc)
+            return fut
+
     def map(self, tasks: Iterable[list[InputItem]]) -> Iterator[list[dict[str, Any]]]:
         """Yield the output records of each task, in order."""
         for task in tasks:
@@ -208,13 +217,22 @@ class PoolRunner:
         out: list[dict[str, Any]] = []
         for item in task:
             try:
-                out.extend(self.pool.submit(_worker_process, [item]).result())
+                out.extend(self._submit([item]).result())
             except BrokenProcessPool:
                 log.warning("note %s crashed a worker process", item.fallback_id)
                 out.append(error_output(item, "worker_crashed",
                                         "the worker process died while processing this note", self.setting))
                 self._reset()
         return out
+
+    def _submit(self, task: list[InputItem]) -> Future:
+        """Submit a task; a pool already broken by another task's crash yields a failed future."""
+        try:
+            return self.pool.submit(_worker_process, task)
+        except BrokenProcessPool as exc:
+            fut: Future = Future()
+            fut.set_exception(exc)
+            return fut
 
     def map(self, tasks: Iterable[list[InputItem]]) -> Iterator[list[dict[str, Any]]]:
         """Yield the output records of each task, in order."""
@@ -227,7 +245,7 @@ class PoolRunner:
                 if task is None:
                     exhausted = True
                     break
-                pending.append((task, self.pool.submit(_worker_process, task)))
+                pending.append((task, self._submit(task)))
             if not pending:
                 return
             task, fut = pending.popleft()

@@ -83,6 +83,8 @@ def base_name(name: str, ingredients: dict[str, str]) -> tuple[str, str | None]:
         cand = " ".join(words)
         if cand in ingredients:
             return cand, ingredients[cand]
+    if head.endswith(" usp"):
+        return head[:-4], ingredients.get(head) or ingredients.get(head[:-4])
     stripped = re.sub(r",\s*(?:human|porcine|bovine|recombinant)$", "", head)
     if "complex" in stripped:
         stripped = re.sub(r"-complex$|\s+complex$", "", stripped).replace("-", " ")

@@ -112,8 +112,19 @@ class PipelineAdapter:
             fn = self._resolve(records[0].get("setting") or "facility")
             many = getattr(self._pipeline, "process_many", None)
             if callable(many):
-                return list(many(records))
-            return [fn(r) for r in records]
+                try:
+                    return list(many(records))
+                except Exception as exc:  # fall back to one at a time
+                    log.warning("batch failed (%s); coding one note at a time", type(exc).__name__)
+            return [_one(fn, r) for r in records]
+
+
+def _one(fn: Callable[[dict[str, Any]], dict[str, Any]], record: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return fn(record)
+    except Exception as exc:
+        log.warning("note %r failed: %s", record.get("id"), type(exc).__name__)
+        return {"id": record.get("id"), "status": "error", "error": {"type": "internal_error"}}
 
 
 # ------------------------------------------------------------------------------------------- middleware

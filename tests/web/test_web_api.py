@@ -443,3 +443,30 @@ def test_docs_page_uses_local_swagger_files_when_installed(client: TestClient) -
     page = client.get("/docs").text
     assert "/docs-static/swagger-ui-bundle.js" in page and "cdn." not in page
     assert client.get("/docs-static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_session_is_created_even_when_some_notes_fail_preannotation(fake_pipeline: Any) -> None:
+    def flaky(record: dict[str, Any]) -> dict[str, Any]:
+        if "BOOM" in record["text"]:
+            raise RuntimeError("boom")
+        return fake_pipeline.process(record)
+
+    c = TestClient(create_app(pipeline=flaky, db_url="sqlite://"))
+    notes = [{"id": "a", "text": "1410 Zofran 4 mg IVP\n"}, {"id": "b", "text": "BOOM"}]
+    s = _create(c, notes)
+    assert (s["notes"], s["preannotated"], s["preannotation_errors"]) == (2, 1, 1)
+    assert _review(c, s["id"], 1, "alice")["annotation"]["events"] == []
+
+
+def test_session_without_pipeline_still_opens(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infucode.annotations.review import app as app_mod
+
+    def unavailable(self: Any, setting: str) -> Any:
+        raise app_mod.PipelineUnavailable("pipeline could not be loaded (ImportError)")
+
+    monkeypatch.setattr(app_mod.PipelineAdapter, "_resolve", unavailable)
+    c = TestClient(create_app(db_url="sqlite://"))
+    s = _create(c, [{"id": "a", "text": "Zofran 4 mg IVP"}])
+    assert s["preannotation_errors"] == 1
+    r = c.post("/api/code", json={"text": "Zofran 4 mg IVP"})
+    assert r.status_code == 503 and r.json()["detail"]["type"] == "pipeline_unavailable"
