@@ -106,7 +106,7 @@ def _norm_token(tok: str) -> str:
 
 
 def _tokens(s: str) -> list[str]:
-    return [_norm_token(t) for t in _WORD_RE.findall(s.lower())]
+    return _WORD_RE.findall(_DIGITS_RE.sub("0", s.lower()))
 
 
 def _bucket(n: float) -> str:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import sklearn
 from infucode.annotations.schema import AdminEvent
 from infucode.models.persist import ARTIFACT_DIR, ModelLoadError, load_artifact
 from infucode.models.status import event_status_samples
@@ -64,7 +65,8 @@ def apply_status_model(text: str, events: list[AdminEvent], lm: LoadedModel) -> 
     samples, idx = event_status_samples(text, events, lm.window_lines)
     if not samples:
         return events
-    proba = lm.model.predict_proba(samples)
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        proba = lm.model.predict_proba(samples)
     col = {c: i for i, c in enumerate(lm.classes)}
     for row, i in zip(proba, idx, strict=True):
         ev = events[i]

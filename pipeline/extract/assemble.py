@@ -47,6 +47,7 @@ _FORWARD_GAP = re.compile(
 _LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or|,\s*and)\s*", re.I)
 _AMOUNT_IN_GAP = re.compile(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?\s*(?:of\s+)?", re.I)
 _MIX_GAP = re.compile(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", re.I)
+_KEY_LINE = re.compile(r"\n\s*[A-Za-z][A-Za-z /]{1,20}:")
 _FLUSH_GAP = re.compile(r"[,;.|]|->")
 _CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
@@ -162,7 +163,8 @@ def assemble(
                       lm.group("hm"))
         else:
             la = next((a for a in attrs if a.label == "time" and es <= a.start < ee), None)
-            if la is None or text[es:la.start].strip(" \t>*•-[(") or la.value == "range":
+            prefix_ok = la is not None and misc["entry_date_prefix"].fullmatch(text, es, la.start)
+            if la is None or la.value == "range" or not prefix_ok:
                 continue
         leading[ei] = la
     lead_spans = [(a.start, a.end) for a in leading.values()]
@@ -292,9 +294,9 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             between = text[prev.end:a.start]
             if a.label in ("dose", "volume", "concentration", "rate", "route") and not same_sentence:
                 target = nxt if (nxt is not None and sent_of(nxt.start) == sent_of(a.start)) else None
-                if target is None and ("|" in between or "\t" in between):
-                    target = prev  # flowsheet/MAR row: one drug per row, cells after it
-            elif a.label == "site" and not same_sentence and not ("|" in between or "\t" in between):
+                if target is None and _is_cells(between):
+                    target = prev  # flowsheet/MAR row or block: one drug, its cells after it
+            elif a.label == "site" and not same_sentence and not _is_cells(between):
                 target = None
             elif a.label == "time" and not same_sentence and not any(
                     sent_of(x.start) == sent_of(a.start) for x in ms) and time_role(
@@ -312,6 +314,11 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             target = nxt
         if target is not None:
             target.attrs.append(a)
+
+
+def _is_cells(between: str) -> bool:
+    """Text between a drug and an attribute made of table cells or "Key: value" block lines."""
+    return "|" in between or "\t" in between or bool(_KEY_LINE.search(between))
 
 
 def _share_coordinated(text: str, mentions: list[Mention]) -> None:
@@ -431,7 +438,8 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
             prev, nxt = mentions[j - 1], mentions[j]
             if nxt.entry.is_fluid or nxt.entry_index != fl.entry_index:
                 break
-            gap_start = max([prev.end] + [a.end for a in prev.attrs if a.start >= prev.end and a.end <= nxt.start])
+            gap_start = max([prev.end] + [a.end for a in prev.attrs
+                                          if a.start >= prev.end and a.end <= nxt.start])
             gap = _AMOUNT_IN_GAP.sub("", text[gap_start:nxt.start])
             if not _MIX_GAP.fullmatch(gap):
                 break
@@ -456,7 +464,8 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
         k = i - 1
         while k >= 0 and mentions[k].infusate is None and mentions[k].entry_index == m.entry_index:
             prev = mentions[k]
-            own_end = max([prev.end] + [a.end for a in prev.attrs if prev.end <= a.start <= mentions[k + 1].start])
+            own_end = max([prev.end] + [a.end for a in prev.attrs
+                                        if prev.end <= a.start <= mentions[k + 1].start])
             gap_end = min([mentions[k + 1].start] + [a.start for a in mentions[k + 1].attrs
                                                       if own_end <= a.start < mentions[k + 1].start])
             if prev.entry.is_fluid or not _LIST_GAP.fullmatch(text[own_end:gap_end]):
@@ -643,14 +652,18 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
 
 
 def _preferred_amounts(text: str, m: Mention, entries: list[tuple[int, int]]) -> list[Attr]:
-    """Amount attributes to use: in a table row, the "Dose" cells over the product strength in the name
-    cell; never a "total"/"max" amount when another one exists."""
+    """Return the amount attributes to use.
+
+    In a table row, the "Dose" cells win over the product strength in the name cell; a "total"/"max"
+    amount is never used when another one exists.
+    """
     misc = compiled_misc()
     amounts = [a for a in m.attrs if a.label in ("dose", "concentration", "volume")]
     es, ee = entries[m.entry_index] if m.entry_index < len(entries) else (0, len(text))
     row = text[es:ee]
     if len([a for a in amounts if a.label in ("dose", "concentration")]) > 1:
-        keep = [a for a in amounts if not misc["dose_not_given_before"].search(text[max(es, a.start - 12):a.start])]
+        not_given = misc["dose_not_given_before"]
+        keep = [a for a in amounts if not not_given.search(text[max(es, a.start - 12):a.start])]
         amounts = keep or amounts
     sep = "\t" if "\t" in row else "|" if "|" in row else None
     if sep is not None and not m.entry.is_fluid:
@@ -832,8 +845,9 @@ def _share_infusate(mentions: list[Mention]) -> None:
         if timed is not None:
             for e in evs:
                 if not e.time_mentions:
-                    e.time_mentions = [TimeMention(t.start, t.end, t.role, t.text) for t in timed.time_mentions]
-                    e.spans.extend(Span(t.start, t.end, "TIME", "time.same_infusate") for t in timed.time_mentions)
+                    tms = timed.time_mentions
+                    e.time_mentions = [TimeMention(t.start, t.end, t.role, t.text) for t in tms]
+                    e.spans.extend(Span(t.start, t.end, "TIME", "time.same_infusate") for t in tms)
 
 
 def _drop_superseded(events: list[AdminEvent]) -> list[AdminEvent]:

@@ -135,9 +135,31 @@ def _resolve_gauges(text: str, attrs: list[Attr], drugs: list[tuple[int, int]]) 
     return [a for i, a in enumerate(attrs) if i not in drop]
 
 
+def parse_number_words(s: str | None) -> float | None:
+    """Parse spelled-out amounts of dictated notes ("two", "twenty five", "one hundred", "a half")."""
+    if not s:
+        return None
+    table = compiled_misc()["number_words"]
+    words = [w for w in re.split(r"[\s-]+", s.lower().replace("a half", "half")) if w and w != "and"]
+    total, cur = 0.0, 0.0
+    for w in words:
+        v = table.get(w)
+        if v is None:
+            return None
+        if v == 100 or v == 1000:
+            cur = (cur or 1.0) * v
+            if v == 1000:
+                total, cur = total + cur, 0.0
+        elif v == 0.5 and cur:
+            cur += 0.5
+        else:
+            cur += v
+    return total + cur or None
+
+
 def dose_of(a: Attr) -> tuple[float, str] | None:
     """``(value, unit)`` of a dose / volume / concentration-numerator match."""
-    v = parse_number(a.groups.get("num"))
+    v = parse_number(a.groups.get("num")) if a.groups.get("num") else parse_number_words(a.groups.get("numw"))
     u = norm_unit(a.groups.get("unit"))
     if a.label == "volume" and a.rule == "volume.word_liter":
         return 1000.0, "mL"

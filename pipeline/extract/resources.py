@@ -153,6 +153,7 @@ def compiled_misc() -> dict[str, Any]:
     ind = p["indication"]
     return {
         "entry_time": re.compile(p["entry_time"]["regex"], re.I | re.M),
+        "entry_date_prefix": re.compile(p["entry_date_prefix"], re.I),
         "repeat_cues": re.compile(p["repeat_cues"], re.I),
         "mixture_connectors": re.compile(p["mixture_connectors"], re.I),
         "diluent_connectors": re.compile(p["diluent_connectors"], re.I),
@@ -162,6 +163,7 @@ def compiled_misc() -> dict[str, Any]:
         "indication": re.compile(ind["regex"], re.I),
         "indication_exclude": frozenset(ind["exclude"]),
         "unit_map": p["unit_map"],
+        "number_words": {k: float(v) for k, v in p["number_words"].items()},
         "post_infusion_exclude": re.compile(p["post_infusion_exclude"], re.I),
         "rate_only_entry": re.compile(p["rate_only_entry"], re.I),
         "bare_time_reject_before": re.compile(p["bare_time_reject_before"], re.I),
