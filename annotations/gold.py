@@ -419,12 +419,12 @@ def _parse_time(value: str, anchor: date | None) -> str:
 
 def _parse_event_line(line: str) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
-    for part in line.split(" | "):
+    for n, part in enumerate(line.split(" | "), 1):
         part = part.strip()
         if not part:
             continue
-        if "=" not in part:
-            raise GoldError(f"event field without '=': {part[:20]!r}")
+        if "=" not in part:  # the field may quote note text: name its position only
+            raise GoldError(f"event field {n} has no '='")
         k, v = part.split("=", 1)
         pairs.append((k.strip(), v.strip()))
     return pairs

@@ -180,7 +180,11 @@ def match_events(gold_drugs: Sequence[tuple[int, int]], events: Sequence[Any]) -
 
 
 def rule_links(candidates: Sequence[dict[str, Any]], events: Sequence[Any]) -> list[int | None]:
-    """Return the rule decision (1/0) for each candidate of one note, ``None`` when the drug was not found.
+    """Return the rule decision (1/0) for each candidate of one note; ``None`` when it is not a linking case.
+
+    ``None`` when the extraction did not find the drug, or found the attribute span on no event at all:
+    those are detection errors, not linking errors, and the comparison leaves them out (the model could
+    not fix them at runtime either, since it only re-links spans the extraction found).
 
     Parameters
     ----------
@@ -192,14 +196,15 @@ def rule_links(candidates: Sequence[dict[str, Any]], events: Sequence[Any]) -> l
     drugs = sorted({(c["drug_start"], c["drug_end"]) for c in candidates})
     matched = dict(zip(drugs, match_events(drugs, events), strict=True))
     ev_attrs = [event_spans(e)[1] for e in events]
+    found = [x for attrs in ev_attrs for x in attrs]
     out: list[int | None] = []
     for c in candidates:
         j = matched[(c["drug_start"], c["drug_end"])]
-        if j is None:
-            out.append(None)
-            continue
         a = (c["attr_start"], c["attr_end"])
         g = label_group(c["label"])
+        if j is None or not any(_overlaps(a, (s, e)) and label_group(lab) == g for s, e, lab in found):
+            out.append(None)
+            continue
         out.append(int(any(_overlaps(a, (s, e)) and label_group(lab) == g for s, e, lab in ev_attrs[j])))
     return out
 
@@ -229,3 +234,144 @@ def build_link_pipeline(C: float = 1.0, class_weight: str | None = None, random_
                                        random_state=random_state)),
         ]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# runtime: move attribute values between extracted events where the model is confident
+# ---------------------------------------------------------------------------------------------
+#: Labels whose values the runtime may move between events, and those it may also share.
+MOVABLE_LABELS: frozenset[str] = frozenset({"DOSE", "VOLUME", "RATE", "ROUTE", "SITE", "TIME"})
+SHAREABLE_LABELS: frozenset[str] = frozenset({"RATE", "ROUTE", "SITE", "TIME"})
+
+
+def _lacks(ev: Any, label: str) -> bool:
+    if label == "DOSE":
+        return ev.dose is None
+    if label == "VOLUME":
+        return ev.volume_ml is None
+    if label == "RATE":
+        return ev.rate_ml_hr is None
+    if label == "ROUTE":
+        return ev.route is None
+    if label == "SITE":
+        return ev.site is None
+    return not ev.time_mentions
+
+
+def _n_spans(ev: Any, label: str) -> int:
+    g = label_group(label)
+    return sum(1 for s in ev.spans if label_group(s.label) == g)
+
+
+def _move_value(src: Any, dst: Any, span: tuple[int, int, str], share: bool) -> None:
+    """Copy (``share``) or move the value that ``span`` gave ``src`` onto ``dst``, with its evidence."""
+    a_s, a_e, label = span
+    if label in ("DOSE", "VOLUME"):
+        in_ml = src.dose is not None and src.dose.unit in ("mL", "L")
+        ml = (src.dose.value * (1000.0 if src.dose.unit == "L" else 1.0)) if in_ml else None
+        tied = ml is not None and src.volume_ml is not None and abs(ml - src.volume_ml) < 1e-6
+        if label == "DOSE" or tied:
+            dst.dose = src.dose
+            if not share:
+                src.dose = None
+        if label == "VOLUME" or tied:
+            dst.volume_ml = src.volume_ml
+            if not share:
+                src.volume_ml = None
+    elif label == "RATE":
+        dst.rate_ml_hr = src.rate_ml_hr
+        if not share:
+            src.rate_ml_hr = None
+    elif label == "ROUTE":
+        dst.route, dst.route_text = src.route, src.route_text
+        if not share:
+            src.route, src.route_text = None, None
+    elif label == "SITE":
+        dst.site = src.site
+        if not share:
+            src.site = None
+    else:  # TIME
+        moving = [t for t in src.time_mentions if _overlaps((t.start, t.end), (a_s, a_e))]
+        dst.time_mentions = sorted([*dst.time_mentions, *moving], key=lambda t: t.start)
+        if not share:
+            src.time_mentions = [t for t in src.time_mentions if t not in moving]
+    ev_spans = [s for s in src.spans if s.label != "DRUG" and _overlaps((s.start, s.end), (a_s, a_e))
+                and label_group(s.label) == label_group(label)]
+    for s in ev_spans:
+        dst.spans.append(type(s)(s.start, s.end, s.label, "model:link_clf.v1"))
+        if not share:
+            src.spans.remove(s)
+    dst.spans.sort(key=lambda s: (s.start, s.label))
+
+
+def relink_events(
+    text: str,
+    events: list[Any],
+    model: Any,
+    margin: float = 0.3,
+    max_line_dist: int = 3,
+    max_char_dist: int = 600,
+) -> list[dict[str, Any]]:
+    """Move attribute values between ``events`` (in place) where the linking model is confident.
+
+    Every DRUG span of an event (its first mention and re-mentions) is a drug mention of that event; the
+    probability that an event owns an attribute span is the highest over its mentions. A value moves
+    from its rule owner A to another event B only when the model says "not A" and "B" with
+    ``|p - 0.5| >= margin``, B is the only such event, B has no value for that attribute and A got the
+    value from this span alone (A has one span of that kind). ROUTE/SITE/RATE/TIME are shared (copied) to
+    B when the model confidently says both own it. Nothing is removed without a new owner.
+
+    Returns
+    -------
+    list of dict
+        One ``{"label", "from", "to", "shared"}`` per change (event ids, no text).
+    """
+    drug_spans: list[tuple[int, int]] = []
+    owner_of_drug: list[int] = []
+    for i, ev in enumerate(events):
+        for s in ev.spans:
+            if s.label == "DRUG" and (s.start, s.end) not in drug_spans:
+                drug_spans.append((s.start, s.end))
+                owner_of_drug.append(i)
+    owners: dict[tuple[int, int, str], set[int]] = {}
+    for i, ev in enumerate(events):
+        for s in ev.spans:
+            if s.label in MOVABLE_LABELS:
+                owners.setdefault((s.start, s.end, s.label), set()).add(i)
+    if not drug_spans or not owners:
+        return []
+    attrs = sorted(owners)
+    cands = note_candidates(text, drug_spans, attrs, max_line_dist, max_char_dist)
+    if not cands:
+        return []
+    proba = model.predict_proba([c for _, _, c in cands])[:, 1]
+    best: dict[tuple[int, int], float] = {}
+    for (di, ai, _), p in zip(cands, proba, strict=True):
+        key = (ai, owner_of_drug[di])
+        best[key] = max(best.get(key, 0.0), float(p))
+    changes: list[dict[str, Any]] = []
+    for ai, span in enumerate(attrs):
+        label = span[2]
+        own = owners[span]
+        yes = {e for (a, e), p in best.items() if a == ai and p >= 0.5 + margin}
+        no = {e for (a, e), p in best.items() if a == ai and p <= 0.5 - margin}
+        receivers = [e for e in sorted(yes) if e not in own and _lacks(events[e], label)]
+        if not receivers:
+            continue
+        donors = [a for a in sorted(own) if a in no]
+        if len(donors) == 1 and len(own) == 1 and len(receivers) == 1:
+            src = events[donors[0]]
+            if label != "TIME" and _n_spans(src, label) != 1:
+                continue
+            _move_value(src, events[receivers[0]], span, share=False)
+            changes.append({"label": label, "from": src.event_id, "to": events[receivers[0]].event_id,
+                            "shared": False})
+        elif label in SHAREABLE_LABELS and own <= yes:
+            src = events[min(own)]
+            if label != "TIME" and _n_spans(src, label) != 1:
+                continue
+            for r in receivers:
+                _move_value(src, events[r], span, share=True)
+                changes.append({"label": label, "from": src.event_id, "to": events[r].event_id,
+                                "shared": True})
+    return changes

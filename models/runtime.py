@@ -1,10 +1,19 @@
 """Runtime hook: apply the trained models to the extraction's events of one note.
 
-``apply_models(doc, events)`` sets each event's ``confidence`` to the status model's probability of the
-event's (final) status and, only where the artifact metadata says the model beat the rules on the held-out
-split (``decision.use_in_pipeline``), replaces the rule status with the model's (``status_cue`` becomes
-``"model:status_clf.v1"``). When an artifact is missing, made with another scikit-learn minor version or
-otherwise unusable, a warning is logged once and the events keep the rule output.
+``apply_models(doc, events)``:
+
+* **linking** (only when ``link_clf.v1`` metadata says it beat the rules on the held-out split): every
+  attribute span the rules attached to an event is scored against every event's drug mentions; where the
+  model is confident (``|p - 0.5| >= margin``, the "combined" system that was evaluated) that the span
+  belongs to another event that has no value for that attribute, the value moves there (ROUTE, SITE, RATE,
+  TIME are shared instead when the model says both events own it). DOSE/VOLUME are only moved, never
+  shared. Pure removals are not done (a value is never dropped without a new owner).
+* **status**: sets each event's ``confidence`` to the status model's probability of the event's (final)
+  status and, only where the metadata says the model beat the rules (``decision.use_in_pipeline``),
+  replaces the rule status with the model's (``status_cue`` becomes ``"model:status_clf.v1"``).
+
+When an artifact is missing, made with another scikit-learn minor version or otherwise unusable, a warning
+is logged once and the events keep the rule output.
 
 spaCy is not imported here: ``doc`` is only read for ``doc.text`` (a plain string is accepted too).
 """
@@ -18,12 +27,14 @@ from typing import Any
 
 import sklearn
 from infucode.annotations.schema import AdminEvent
+from infucode.models.linking import relink_events
 from infucode.models.persist import ARTIFACT_DIR, ModelLoadError, load_artifact
 from infucode.models.status import event_status_samples
 
 log = logging.getLogger(__name__)
 
 STATUS_MODEL = "status_clf.v1"
+LINK_MODEL = "link_clf.v1"
 
 
 class LoadedModel:
@@ -38,7 +49,11 @@ class LoadedModel:
         self.mode: str | None = decision.get("mode")
         self.threshold: float = float(decision.get("threshold", meta.get("config", {}).get("combined", {})
                                                    .get("threshold", 0.0)))
-        self.window_lines: int = int(meta.get("config", {}).get("features", {}).get("window_lines", 0))
+        cfg = meta.get("config", {})
+        self.window_lines: int = int(cfg.get("features", {}).get("window_lines", 0))
+        self.margin: float = float(cfg.get("combined", {}).get("margin", 0.3))
+        self.max_line_dist: int = int(cfg.get("candidates", {}).get("max_line_dist", 3))
+        self.max_char_dist: int = int(cfg.get("candidates", {}).get("max_char_dist", 600))
         self.classes: list[str] = [str(c) for c in getattr(model, "classes_", [])]
 
 
@@ -95,16 +110,26 @@ def apply_models(doc: Any, events: list[AdminEvent], artifact_dir: str | None = 
     Returns
     -------
     list of AdminEvent
-        The same events: ``confidence`` = model probability of the final status; ``status`` and
-        ``status_cue`` replaced only where the model beat the rules on the held-out split.
+        The same events: attribute values moved between events where the linking model is used and
+        confident (moved evidence spans carry ``rule="model:link_clf.v1"``); ``confidence`` = model
+        probability of the final status; ``status`` and ``status_cue`` replaced only where the status
+        model beat the rules on the held-out split.
     """
     if not events:
         return events
+    text = _text_of(doc)
+    link = load_model(LINK_MODEL, artifact_dir)
+    if link is not None and link.use:
+        try:
+            with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+                relink_events(text, events, link.model, link.margin, link.max_line_dist, link.max_char_dist)
+        except Exception as exc:  # never crash the pipeline because of a model
+            log.warning("model %s failed on a note (%s); keeping rule links", link.name, type(exc).__name__)
     lm = load_model(STATUS_MODEL, artifact_dir)
     if lm is None:
         return events
     try:
-        return apply_status_model(_text_of(doc), events, lm)
+        return apply_status_model(text, events, lm)
     except Exception as exc:  # never crash the pipeline because of a model
         log.warning("model %s failed on a note (%s); keeping rule output", lm.name, type(exc).__name__)
         return events

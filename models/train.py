@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from infucode.annotations.gold import CORPUS_DIR
 from infucode.models import compare as cmp
 from infucode.models.features import load_cues
 from infucode.models.linking import build_link_pipeline, gold_link_set, nearest_drug_links, rule_links
@@ -37,6 +38,8 @@ from infucode.models.status import StatusSet, build_status_pipeline, calibration
 log = logging.getLogger(__name__)
 
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+#: The blind challenge set (evaluation only; ``annotations/corpus/CHALLENGE.md``).
+CHALLENGE_FILE = CORPUS_DIR / "challenge.v1.jsonl"
 LINK_CONFIG = "link_clf.v1.toml"
 STATUS_CONFIG = "status_clf.v1.toml"
 
@@ -166,19 +169,97 @@ def _link_counts(ls: Any) -> dict[str, Any]:
             "gold_links_outside_window": int(sum(ls.missed_gold.values()))}
 
 
+def _sets(test: Sequence[dict[str, Any]], extra: dict[str, Sequence[dict[str, Any]]] | None,
+          ) -> dict[str, Sequence[dict[str, Any]]]:
+    """Return the held-out evaluation sets: ``test``, every extra set, and ``heldout_pooled`` of all."""
+    sets: dict[str, Sequence[dict[str, Any]]] = {"test": test}
+    for name, recs in (extra or {}).items():
+        if recs:
+            sets[name] = recs
+    if len(sets) > 1:
+        sets["heldout_pooled"] = [r for recs in list(sets.values()) for r in recs]
+    return sets
+
+
+def _decide(report: dict[str, Any], cfg: dict[str, Any], have_rules: bool) -> dict[str, Any]:
+    """Apply ``cmp.decide`` to the configured evaluation set (``decision.set``, falling back to ``test``)."""
+    dcfg = cfg["decision"]
+    if not have_rules:
+        return {"use_in_pipeline": False, "mode": None, "metric": dcfg["metric"],
+                "reason": "rule extraction unavailable: no rule baseline to beat"}
+    comps = report.get("comparisons", {})
+    name = dcfg.get("set", "test") if dcfg.get("set", "test") in comps else "test"
+    if name not in comps:
+        return {"use_in_pipeline": False, "mode": None, "metric": dcfg["metric"],
+                "reason": "empty test split"}
+    d = cmp.decide(comps[name]["comparison"], dcfg["metric"], min_prob_better=dcfg["min_prob_better"])
+    d["evaluation_set"] = name
+    return d
+
+
+def evaluate_link(model: Any, records: Sequence[dict[str, Any]], rule_events: dict[str, list[Any]] | None,
+                  cfg: dict[str, Any], n_boot: int) -> dict[str, Any] | None:
+    """Compare the fitted linking model with the rules (and a nearest-drug baseline) on ``records``.
+
+    Returns ``None`` when the records give no candidates.
+    """
+    cand_cfg = cfg["candidates"]
+    te = gold_link_set(records, cand_cfg["max_line_dist"], cand_cfg["max_char_dist"])
+    if not te.labels:
+        return None
+    proba = model.predict_proba(te.candidates)[:, 1]
+    model_pred = (proba >= 0.5).astype(int).tolist()
+    rules: list[int | None] | None = None
+    if rule_events is not None:
+        by_note: dict[str, list[int]] = {}
+        for i, n in enumerate(te.note_ids):
+            by_note.setdefault(n, []).append(i)
+        rules = [None] * len(te.labels)
+        for n, idx in by_note.items():
+            decided = rule_links([te.candidates[i] for i in idx], rule_events.get(n, []))
+            for i, d in zip(idx, decided, strict=True):
+                rules[i] = d
+    margin = cfg["combined"]["margin"]
+    seed = cfg["decision"]["seed"]
+    keep = list(range(len(te.labels))) if rules is None else [i for i, r in enumerate(rules) if r is not None]
+    counts = _link_counts(te)
+    counts["rule_drug_found_candidates"] = len(keep) if rules is not None else None
+    systems: dict[str, list[Any]] = {}
+    if rules is not None:
+        systems["rules"] = [rules[i] for i in keep]
+    systems["nearest_drug"] = [nearest_drug_links([te.candidates[i]])[0] for i in keep]
+    systems["model"] = [model_pred[i] for i in keep]
+    if rules is not None:
+        systems["combined"] = [model_pred[i] if abs(proba[i] - 0.5) >= margin else rules[i] for i in keep]
+    y = [te.labels[i] for i in keep]
+    notes = [te.note_ids[i] for i in keep]
+    baseline = "rules" if rules is not None else "nearest_drug"
+    comp = cmp.compare_systems(y, systems, notes, [0, 1], baseline=baseline, positive=1, n_boot=n_boot,
+                               seed=seed)
+    per_label: dict[str, Any] = {}
+    for lab in sorted({te.candidates[i]["label"] for i in keep}):
+        idx = [j for j, i in enumerate(keep) if te.candidates[i]["label"] == lab]
+        sub = {k: [v[j] for j in idx] for k, v in systems.items()}
+        c = cmp.compare_systems([y[j] for j in idx], sub, [notes[j] for j in idx], [0, 1], baseline=baseline,
+                                positive=1, n_boot=min(n_boot, 200), seed=seed)
+        per_label[lab] = {name: {"f1": c["systems"][name]["f1"], "n": c["n_samples"]} for name in sub}
+    return {"counts": counts, "comparison": comp, "per_label": per_label}
+
+
 def train_link(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]],
                rule_events: dict[str, list[Any]] | None, cfg: dict[str, Any],
-               n_boot: int | None = None) -> tuple[Any, dict[str, Any]]:
-    """Fit the linking model on ``train`` and compare it with the rules on ``test``.
+               n_boot: int | None = None,
+               extra: dict[str, Sequence[dict[str, Any]]] | None = None) -> tuple[Any, dict[str, Any]]:
+    """Fit the linking model on ``train``; compare it with the rules on ``test`` (and on ``extra`` sets).
 
     Returns
     -------
     tuple
-        The fitted pipeline and a report dict (counts, comparison, per-label comparison, decision).
+        The fitted pipeline and a report dict: counts, the chosen parameters with their train-CV scores,
+        ``comparison`` (test split), ``comparisons`` (every held-out set) and the ``decision``.
     """
     cand_cfg = cfg["candidates"]
     tr = gold_link_set(train, cand_cfg["max_line_dist"], cand_cfg["max_char_dist"])
-    te = gold_link_set(test, cand_cfg["max_line_dist"], cand_cfg["max_char_dist"])
     if len(set(tr.labels)) < 2:
         raise ValueError("linking: the train split needs both linked and unlinked candidates")
     m = {k: v for k, v in cfg["model"].items() if k != "search"}
@@ -197,60 +278,18 @@ def train_link(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]],
                                             tr.candidates, tr.labels, tr.note_ids, f1_pos)
     model = build(chosen, tr.labels)
     model.fit(tr.candidates, tr.labels)
-    report: dict[str, Any] = {
-        "train": _link_counts(tr),
-        "test": _link_counts(te),
-        "chosen_params": chosen,
-        "train_cv": cv_table,
-    }
-    if not te.labels:
-        report["decision"] = {"use_in_pipeline": False, "mode": None, "reason": "empty test split"}
-        return model, report
-    proba = model.predict_proba(te.candidates)[:, 1]
-    model_pred = (proba >= 0.5).astype(int).tolist()
-    rules: list[int | None] | None = None
-    if rule_events is not None:
-        rules = []
-        by_note: dict[str, list[int]] = {}
-        for i, n in enumerate(te.note_ids):
-            by_note.setdefault(n, []).append(i)
-        rules = [None] * len(te.labels)
-        for n, idx in by_note.items():
-            dec = rule_links([te.candidates[i] for i in idx], rule_events.get(n, []))
-            for i, d in zip(idx, dec, strict=True):
-                rules[i] = d
-    margin = cfg["combined"]["margin"]
-    dcfg = cfg["decision"]
-    nb = n_boot if n_boot is not None else dcfg["n_boot"]
-    keep = list(range(len(te.labels))) if rules is None else [i for i, r in enumerate(rules) if r is not None]
-    report["test"]["rule_drug_found"] = len(keep) if rules is not None else None
-    systems: dict[str, list[Any]] = {}
-    if rules is not None:
-        systems["rules"] = [rules[i] for i in keep]
-    systems["nearest_drug"] = [nearest_drug_links([te.candidates[i]])[0] for i in keep]
-    systems["model"] = [model_pred[i] for i in keep]
-    if rules is not None:
-        systems["combined"] = [model_pred[i] if abs(proba[i] - 0.5) >= margin else rules[i] for i in keep]
-    y = [te.labels[i] for i in keep]
-    notes = [te.note_ids[i] for i in keep]
-    baseline = "rules" if rules is not None else "nearest_drug"
-    comp = cmp.compare_systems(y, systems, notes, [0, 1], baseline=baseline, positive=1, n_boot=nb,
-                               seed=dcfg["seed"])
-    report["comparison"] = comp
-    per_label: dict[str, Any] = {}
-    labels = sorted({te.candidates[i]["label"] for i in keep})
-    for lab in labels:
-        idx = [j for j, i in enumerate(keep) if te.candidates[i]["label"] == lab]
-        sub = {k: [v[j] for j in idx] for k, v in systems.items()}
-        c = cmp.compare_systems([y[j] for j in idx], sub, [notes[j] for j in idx], [0, 1], baseline=baseline,
-                                positive=1, n_boot=min(nb, 200), seed=dcfg["seed"])
-        per_label[lab] = {name: {"f1": c["systems"][name]["f1"], "n": c["n_samples"]} for name in sub}
-    report["per_label"] = per_label
-    if rules is None:
-        report["decision"] = {"use_in_pipeline": False, "mode": None, "metric": dcfg["metric"],
-                              "reason": "rule extraction unavailable: no rule baseline to beat"}
-    else:
-        report["decision"] = cmp.decide(comp, dcfg["metric"], min_prob_better=dcfg["min_prob_better"])
+    nb = n_boot if n_boot is not None else cfg["decision"]["n_boot"]
+    report: dict[str, Any] = {"train": _link_counts(tr), "chosen_params": chosen, "train_cv": cv_table,
+                              "comparisons": {}}
+    for name, recs in _sets(test, extra).items():
+        ev = evaluate_link(model, recs, rule_events, cfg, nb)
+        if ev is not None:
+            report["comparisons"][name] = ev
+    if "test" in report["comparisons"]:
+        report["test"] = report["comparisons"]["test"]["counts"]
+        report["comparison"] = report["comparisons"]["test"]["comparison"]
+        report["per_label"] = report["comparisons"]["test"]["per_label"]
+    report["decision"] = _decide(report, cfg, rule_events is not None)
     return model, report
 
 
@@ -295,18 +334,19 @@ class _DropRareWrapper:
 
 def train_status(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]],
                  rule_events: dict[str, list[Any]] | None, cfg: dict[str, Any],
-                 n_boot: int | None = None) -> tuple[Any, dict[str, Any]]:
-    """Fit the status classifier on ``train`` and compare it with the rule status on ``test``.
+                 n_boot: int | None = None,
+                 extra: dict[str, Sequence[dict[str, Any]]] | None = None) -> tuple[Any, dict[str, Any]]:
+    """Fit the status classifier on ``train``; compare it with the rule status on ``test`` (and ``extra``).
 
     Returns
     -------
     tuple
-        The fitted pipeline and a report dict (counts, comparison, decision).
+        The fitted pipeline and a report dict: counts, chosen parameters with train-CV scores,
+        ``comparison``/``calibration`` (test split), ``comparisons`` (every held-out set), ``decision``.
     """
     wl = cfg["features"]["window_lines"]
     m = cfg["model"]
     tr, rare = _drop_rare(gold_status_set(train, rule_events, wl), m.get("min_class_count", 2))
-    te = gold_status_set(test, rule_events, wl)
     if len(set(tr.labels)) < 2:
         raise ValueError("status: the train split needs at least two statuses with enough examples")
     cues = _cues(cfg)
@@ -334,55 +374,67 @@ def train_status(train: Sequence[dict[str, Any]], test: Sequence[dict[str, Any]]
     model = build(chosen, tr.labels)
     folds = calibration_folds(tr.labels, chosen.get("max_folds", 3))
     model.fit(tr.samples, tr.labels)
+    nb = n_boot if n_boot is not None else cfg["decision"]["n_boot"]
     report: dict[str, Any] = {
         "train": {"samples": len(tr.labels), "notes": len(set(tr.note_ids)),
                   "class_counts": dict(sorted(Counter(tr.labels).items())), "rare_classes_left_out": rare,
                   "calibration_folds": folds},
         "chosen_params": chosen,
         "train_cv": cv_table,
-        "test": {"samples": len(te.labels), "notes": len(set(te.note_ids)),
-                 "class_counts": dict(sorted(Counter(te.labels).items()))},
+        "comparisons": {},
     }
+    for name, recs in _sets(test, extra).items():
+        ev = evaluate_status(model, recs, rule_events, cfg, nb, tr.labels)
+        if ev is not None:
+            report["comparisons"][name] = ev
+    if "test" in report["comparisons"]:
+        t = report["comparisons"]["test"]
+        report["test"], report["comparison"] = t["counts"], t["comparison"]
+        report["calibration"] = t["calibration"]
+    report["decision"] = _decide(report, cfg, rule_events is not None)
+    report["decision"]["threshold"] = cfg["combined"]["threshold"]
+    return model, report
+
+
+def evaluate_status(model: Any, records: Sequence[dict[str, Any]], rule_events: dict[str, list[Any]] | None,
+                    cfg: dict[str, Any], n_boot: int, train_labels: Sequence[str]) -> dict[str, Any] | None:
+    """Compare the fitted status model with the rule status (and the majority class) on ``records``.
+
+    Returns ``None`` when the records have no events.
+    """
+    te = gold_status_set(records, rule_events, cfg["features"]["window_lines"])
     if not te.labels:
-        report["decision"] = {"use_in_pipeline": False, "mode": None, "reason": "empty test split"}
-        return model, report
+        return None
     proba = model.predict_proba(te.samples)
     classes = list(model.classes_)
     best = np.argmax(proba, axis=1)
     model_pred = [classes[i] for i in best]
     conf = proba[np.arange(len(best)), best]
     thr = cfg["combined"]["threshold"]
-    dcfg = cfg["decision"]
-    nb = n_boot if n_boot is not None else dcfg["n_boot"]
     have_rules = rule_events is not None
     keep = [i for i, r in enumerate(te.rule_labels) if r is not None or not have_rules]
-    report["test"]["rule_drug_found"] = len(keep) if have_rules else None
+    counts = {"samples": len(te.labels), "notes": len(set(te.note_ids)),
+              "class_counts": dict(sorted(Counter(te.labels).items())),
+              "rule_drug_found": len(keep) if have_rules else None}
     systems: dict[str, list[Any]] = {}
     if have_rules:
         systems["rules"] = [te.rule_labels[i] for i in keep]
     systems["model"] = [model_pred[i] for i in keep]
     if have_rules:
         systems["combined"] = [model_pred[i] if conf[i] >= thr else te.rule_labels[i] for i in keep]
-    majority = Counter(tr.labels).most_common(1)[0][0]
+    majority = Counter(train_labels).most_common(1)[0][0]
     systems["majority"] = [majority] * len(keep)
     y = [te.labels[i] for i in keep]
-    eval_classes = sorted(set(te.labels) | set(tr.labels))
-    baseline = "rules" if have_rules else "majority"
-    comp = cmp.compare_systems(y, systems, [te.note_ids[i] for i in keep], eval_classes, baseline=baseline,
-                               n_boot=nb, seed=dcfg["seed"])
-    report["comparison"] = comp
-    # calibration summary on the held-out split: mean confidence vs accuracy of the model
+    eval_classes = sorted(set(te.labels) | set(train_labels))
+    comp = cmp.compare_systems(y, systems, [te.note_ids[i] for i in keep], eval_classes,
+                               baseline="rules" if have_rules else "majority", n_boot=n_boot,
+                               seed=cfg["decision"]["seed"])
+    # calibration on this set: mean confidence of the model's choice vs its accuracy (all events)
     correct = np.array([model_pred[i] == te.labels[i] for i in range(len(te.labels))], dtype=float)
-    report["calibration"] = {"mean_confidence": round(float(conf.mean()), 4),
-                             "accuracy": round(float(correct.mean()), 4),
-                             "brier_top": round(float(np.mean((conf - correct) ** 2)), 4)}
-    if not have_rules:
-        report["decision"] = {"use_in_pipeline": False, "mode": None, "metric": dcfg["metric"],
-                              "reason": "rule extraction unavailable: no rule baseline to beat"}
-    else:
-        report["decision"] = cmp.decide(comp, dcfg["metric"], min_prob_better=dcfg["min_prob_better"])
-        report["decision"]["threshold"] = thr
-    return model, report
+    calibration = {"mean_confidence": round(float(conf.mean()), 4),
+                   "accuracy": round(float(correct.mean()), 4),
+                   "brier_top": round(float(np.mean((conf - correct) ** 2)), 4)}
+    return {"counts": counts, "comparison": comp, "calibration": calibration}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,6 +452,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="do not run the rule extraction (no rule baseline)")
     p.add_argument("--n-boot", type=int, default=None, help="bootstrap resamples (default: from the config)")
     p.add_argument("--only", choices=("link", "status"), help="train one model only")
+    p.add_argument("--challenge", nargs="*", type=Path, default=None,
+                   help="blind evaluation sets (default: annotations/corpus/challenge.v1.jsonl when "
+                        "present); evaluated only, never trained or tuned on")
+    p.add_argument("--no-challenge", action="store_true", help="do not evaluate on the challenge set")
     return p
 
 
@@ -418,15 +474,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         records += read_gold(p)
     train = [r for r in records if split_of(r) == "train"]
     test = [r for r in records if split_of(r) == "test"]
-    print(f"corpus: {len(records)} notes ({len(train)} train, {len(test)} test) from {len(paths)} file(s)")
-    rule_events = None if args.no_rules else extract_rule_events(records)
+    challenge = [r for r in records if split_of(r) not in ("train", "test")]
+    if not args.no_challenge:
+        ch_paths = args.challenge if args.challenge is not None else (
+            [CHALLENGE_FILE] if CHALLENGE_FILE.exists() and args.corpus is None else [])
+        seen = {str(r["id"]) for r in records}
+        for p in ch_paths:
+            challenge += [r for r in read_gold(p) if str(r["id"]) not in seen]
+    else:
+        challenge = []
+    print(f"corpus: {len(train)} train notes, {len(test)} test notes, {len(challenge)} challenge notes "
+          f"(evaluation only)")
+    rule_events = None if args.no_rules else extract_rule_events([*train, *test, *challenge])
     print("rule baseline: " + ("extraction events" if rule_events is not None else "unavailable"))
     common = {
-        "data_sha256": data_sha256(records),
+        "data_sha256": data_sha256([*train, *test, *challenge]),
         "train_notes": len(train),
         "test_notes": len(test),
+        "challenge_notes": len(challenge),
         "split_method": "record 'split' field (annotations/gold.py split_for: sha256(id) % 100 < 30 -> test)",
-        "trained_on": "train split only; scores are on the test split",
+        "trained_on": "train split only (parameters by grouped CV on it); scores on the test split and the "
+                      "blind challenge set",
         "training_date": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_sha": git_sha(),
         "rule_baseline": rule_events is not None,
@@ -436,23 +504,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only and args.only != kind:
             continue
         cfg = load_config(cfg_name, args.config_dir)
-        model, report = fn(train, test, rule_events, cfg, args.n_boot)
+        model, report = fn(train, test, rule_events, cfg, args.n_boot, {"challenge": challenge})
         meta = {**common, "kind": kind, "config": cfg, "config_file": cfg_name, **report}
         path = save_artifact(model, cfg["name"], meta, args.out)
         d = report["decision"]
         print(f"{kind}: saved {path.name}; use_in_pipeline={d['use_in_pipeline']} ({d.get('reason', '')})")
-        if args.compare and "comparison" in report:
+        if args.compare:
             base = "rules" if rule_events is not None else ("nearest_drug" if kind == "link" else "majority")
-            print(cmp.format_comparison(f"{kind} (held-out test split)", report["comparison"], base))
-            if kind == "link":
-                for lab, row in report.get("per_label", {}).items():
+            for set_name, ev in report["comparisons"].items():
+                print(cmp.format_comparison(f"{kind} on {set_name}", ev["comparison"], base))
+                for lab, row in ev.get("per_label", {}).items():
                     cells = "  ".join(
                         f"{n}={v['f1']['value']:.3f}[{v['f1']['ci'][0]:.2f}-{v['f1']['ci'][1]:.2f}]"
                         for n, v in row.items()
                     )
                     print(f"  F1 {lab:<14} n={next(iter(row.values()))['n']:<5} {cells}")
-            else:
-                print(f"  calibration: {report['calibration']}")
+                if "calibration" in ev:
+                    print(f"  calibration: {ev['calibration']}")
     return 0
 
 

@@ -49,7 +49,7 @@ from typing import Any
 
 from infucode import __version__
 from infucode.pipeline.io import InputFormatError, InputItem, open_input, open_output, output_format
-from infucode.pipeline.io.atomic import fsync_dir
+from infucode.pipeline.io.atomic import AtomicFile, fsync_dir, write_atomic
 from infucode.pipeline.io.jsonl_format import JsonlWriter, dumps
 from infucode.pipeline.io.records import input_problem, parse_columns
 from infucode.pipeline.progress import Progress, RunStats
@@ -164,15 +164,6 @@ class LocalRunner:
     def __init__(self, factory: str | Callable[..., Any], setting: str) -> None:
         self.pipeline = load_factory(factory)(setting)
         self.setting = setting
-
-    def _submit(self, task: list[InputItem]) -> Future:
-        """Submit a task; a pool already broken by another task's crash yields a failed future."""
-        try:
-            return self.pool.submit(_worker_process, task)
-        except BrokenProcessPool as exc:
-            fut: Future = Future()
-            fut.set_exception(exc)
-            return fut
 
     def map(self, tasks: Iterable[list[InputItem]]) -> Iterator[list[dict[str, Any]]]:
         """Yield the output records of each task, in order."""
@@ -332,15 +323,8 @@ class Journal:
         fsync_dir(self.dir.parent)
 
     def _rewrite(self) -> None:
-        tmp = self.dir / "journal.jsonl.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(self.header, sort_keys=True) + "\n")
-            for c in self.chunks:
-                fh.write(json.dumps(c, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
-        fsync_dir(self.dir)
+        lines = [json.dumps(x, sort_keys=True) + "\n" for x in [self.header, *self.chunks]]
+        write_atomic(self.path, "".join(lines).encode("utf-8"))
 
     def load(self) -> bool:
         """Read an existing journal; keep only contiguous chunks whose part file is intact.
@@ -382,14 +366,8 @@ class Journal:
         """Write one chunk's output lines durably and record it."""
         index = len(self.chunks)
         name = f"part-{index:06d}.jsonl"
-        tmp = self.dir / (name + ".tmp")
         data = "".join(lines).encode("utf-8")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.dir / name)
-        fsync_dir(self.dir)
+        write_atomic(self.dir / name, data)
         entry = {"chunk": index, "start": self.next_seq, "count": len(lines), "file": name,
                  "bytes": len(data), "stats": stats.to_dict()}
         with open(self.path, "a", encoding="utf-8") as fh:
@@ -422,8 +400,6 @@ def assemble(journal: Journal, output: Path, fmt: str) -> None:
     """Write the final output from the committed part files (atomically)."""
     _remove_stale_temps(output)
     if fmt == "jsonl":
-        from infucode.pipeline.io.atomic import AtomicFile
-
         af = AtomicFile(output, "wb")
         try:
             for part in journal.part_files():

@@ -95,6 +95,10 @@ class Progress:
             self.stream.flush()
 
 
+_COUNTS = ("notes", "ok", "error", "events", "given", "cpt_lines", "hcpcs_lines")
+_COUNTERS = ("error_types", "flags", "codes")
+
+
 @dataclass
 class RunStats:
     """Counts over output records, mergeable across chunks (stored in the resume journal)."""
@@ -132,29 +136,22 @@ class RunStats:
 
     def merge(self, other: RunStats) -> None:
         """Add another chunk's counts."""
-        for name in ("notes", "ok", "error", "events", "given", "cpt_lines", "hcpcs_lines"):
+        for name in _COUNTS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.error_types.update(other.error_types)
-        self.flags.update(other.flags)
-        self.codes.update(other.codes)
+        for name in _COUNTERS:
+            getattr(self, name).update(getattr(other, name))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (for the journal)."""
-        return {
-            "notes": self.notes, "ok": self.ok, "error": self.error, "events": self.events,
-            "given": self.given, "cpt_lines": self.cpt_lines, "hcpcs_lines": self.hcpcs_lines,
-            "error_types": dict(self.error_types), "flags": dict(self.flags), "codes": dict(self.codes),
-        }
+        return {**{k: getattr(self, k) for k in _COUNTS}, **{k: dict(getattr(self, k)) for k in _COUNTERS}}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunStats:
         """Inverse of ``to_dict``."""
-        s = cls(**{k: int(d.get(k, 0)) for k in ("notes", "ok", "error", "events", "given", "cpt_lines",
-                                                    "hcpcs_lines")})
-        s.error_types = Counter(d.get("error_types") or {})
-        s.flags = Counter(d.get("flags") or {})
-        s.codes = Counter(d.get("codes") or {})
-        return s
+        return cls(
+            **{k: int(d.get(k, 0)) for k in _COUNTS},
+            **{k: Counter(d.get(k) or {}) for k in _COUNTERS},
+        )
 
     def summary(self, seconds: float | None = None, processed: int | None = None, top: int = 5) -> str:
         """Multi-line human summary (counts only, never note text)."""

@@ -50,11 +50,22 @@ from infucode.pipeline.batch import DEFAULT_FACTORY, load_factory, process_items
 from infucode.pipeline.io.jsonl_format import dumps
 from infucode.pipeline.io.records import InputItem, clean_cell, parse_columns, resolve_columns
 
-#: Spark DDL schema of ``code_dataframe`` output.
-OUTPUT_SCHEMA = (
-    "id string, status string, error_type string, n_events int, n_given int, n_cpt int, n_hcpcs int, "
-    "cpt_codes array<string>, hcpcs_codes array<string>, flag_codes array<string>, record_json string"
+#: Output columns of ``code_dataframe`` with their Spark DDL types (the one definition of the schema).
+OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "string"),
+    ("status", "string"),
+    ("error_type", "string"),
+    ("n_events", "int"),
+    ("n_given", "int"),
+    ("n_cpt", "int"),
+    ("n_hcpcs", "int"),
+    ("cpt_codes", "array<string>"),
+    ("hcpcs_codes", "array<string>"),
+    ("flag_codes", "array<string>"),
+    ("record_json", "string"),
 )
+#: Spark DDL schema of ``code_dataframe`` output.
+OUTPUT_SCHEMA = ", ".join(f"{name} {ddl}" for name, ddl in OUTPUT_COLUMNS)
 
 _PIPELINES: dict[tuple[Any, str], Any] = {}
 
@@ -117,14 +128,11 @@ def code_batches(batches: Iterator[Any], rename: dict[str, str], setting: str,
 
 
 def _arrow_schema() -> Any:
+    """Arrow schema of ``OUTPUT_COLUMNS`` (the ``mapInArrow`` batches)."""
     import pyarrow as pa
 
-    return pa.schema([
-        ("id", pa.string()), ("status", pa.string()), ("error_type", pa.string()),
-        ("n_events", pa.int32()), ("n_given", pa.int32()), ("n_cpt", pa.int32()), ("n_hcpcs", pa.int32()),
-        ("cpt_codes", pa.list_(pa.string())), ("hcpcs_codes", pa.list_(pa.string())),
-        ("flag_codes", pa.list_(pa.string())), ("record_json", pa.string()),
-    ])
+    types = {"string": pa.string(), "int": pa.int32(), "array<string>": pa.list_(pa.string())}
+    return pa.schema([(name, types[ddl]) for name, ddl in OUTPUT_COLUMNS])
 
 
 def code_dataframe(df: Any, setting: str = "facility", columns: dict[str, str] | None = None,

@@ -5,7 +5,7 @@ pipeline, (3) infucode ``build_nlp()`` + ``doc_events`` (one process), and the s
 Notes: ``annotations/corpus/*.jsonl`` when present (``text`` field), else the synthetic generator.
 Note text is never printed.
 
-Usage: ``.venv/bin/python scripts/bench.py [--n 300] [--repeat 1] [--synthetic]``
+Usage: ``.venv/bin/python scripts/bench.py [--n 300] [--repeat 3] [--synthetic]``
 """
 
 from __future__ import annotations
@@ -41,17 +41,20 @@ def load_notes(n: int, synthetic: bool) -> tuple[list[str], str]:
 
 
 def rate(fn, texts: list[str], repeat: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(repeat):
+    """Best-of-``repeat`` throughput (the machine is shared; the best round is the least disturbed)."""
+    best = 0.0
+    for _ in range(max(1, repeat)):
+        t0 = time.perf_counter()
         fn(texts)
-    dt = time.perf_counter() - t0
-    return len(texts) * repeat / dt if dt > 0 else float("inf")
+        dt = time.perf_counter() - t0
+        best = max(best, len(texts) / dt if dt > 0 else float("inf"))
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="extraction throughput benchmark")
     ap.add_argument("--n", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3, help="rounds per pipeline; the best round is reported")
     ap.add_argument("--synthetic", action="store_true", help="use generated notes even if a corpus exists")
     ap.add_argument("--medspacy-n", type=int, default=60, help="notes for the (slow) default medspaCy run")
     args = ap.parse_args(argv)
@@ -83,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     default = medspacy.load()
     sub = texts[: args.medspacy_n]
     rate(lambda ts: [default(t) for t in ts], sub[:2], 1)
-    r_med = rate(lambda ts: [default(t) for t in ts], sub, 1)
+    r_med = rate(lambda ts: [default(t) for t in ts], sub, args.repeat)
 
     print(f"spacy.blank('en')            {r_blank:10.1f} notes/s")
     print(f"medspacy.load() default      {r_med:10.1f} notes/s  (pipes: {', '.join(default.pipe_names)})")

@@ -8,8 +8,9 @@ Generated files (do not edit by hand; re-run this script):
   ptp.v1.csv             active NCCI PTP pairs among administration codes
   PROVENANCE.json        sha256 and source of every coding table (curated ones included)
 
-Curated (hand-edited, validated here): thresholds, admin_categories, routes, place_of_service, modifiers,
-fluids, hydration_reasons, hcpcs_overrides, chemo_curated.
+Curated (hand-edited): thresholds, admin_categories, routes, place_of_service, modifiers, fluids,
+hydration_reasons, not_hydration_cues, hcpcs_overrides, device_cues, dose_units; build inputs
+chemo_curated (chemo_drugs) and salt_words (drug_hcpcs names).
 
 Usage: ``.venv/bin/python scripts/build_coding_tables.py [--shared ../shared/data]``
 """
@@ -24,37 +25,12 @@ import re
 import sys
 from pathlib import Path
 
+from infucode.pipeline.coding.tables import DRUG_HCPCS_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "pipeline" / "resources" / "coding"
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 
-SALT_WORDS = (
-    "hydrochloride",
-    "hcl",
-    "sodium",
-    "sulfate",
-    "phosphate",
-    "acetate",
-    "tromethamine",
-    "citrate",
-    "mesylate",
-    "tartrate",
-    "succinate",
-    "bromide",
-    "chloride",
-    "potassium",
-    "calcium",
-    "maleate",
-    "fumarate",
-    "besylate",
-    "disodium",
-    "dihydrochloride",
-    "lactate",
-    "gluconate",
-    "monohydrate",
-    "liposome",
-    "liposomal",
-)
 ADMIN_CODE = re.compile(r"^(96[34]\d\d|C8957)$")
 DRUG_UNITS = {"mg", "mcg", "g", "mL", "units", "IU", "mEq", "mmol"}
 
@@ -72,13 +48,31 @@ def _write(path: Path, fields: list[str], rows: list[dict[str, object]]) -> None
             w.writerow({k: r.get(k, "") for k in fields})
 
 
-def _strip_salts(name: str) -> str:
-    words = [w for w in name.split() if w not in SALT_WORDS]
+def _salt_words() -> frozenset[str]:
+    """Salt/formulation words dropped from a drug name (curated ``salt_words.v1.csv``)."""
+    return frozenset(r["word"].strip().lower() for r in _read(OUT / "salt_words.v1.csv") if r["word"].strip())
+
+
+def _strip_salts(name: str, salts: frozenset[str]) -> str:
+    words = [w for w in name.split() if w not in salts]
     return " ".join(words).strip()
 
 
-def parse_names(desc: str) -> list[str]:
-    """Names a code answers to, parsed from its long description ("Injection, X, 10 mg" -> X)."""
+def parse_names(desc: str, salts: frozenset[str]) -> list[str]:
+    """Return the names a code answers to, parsed from its long description ("Injection, X, 10 mg" -> X).
+
+    Parameters
+    ----------
+    desc
+        HCPCS long description.
+    salts
+        Salt words to drop for the base name ("ondansetron hydrochloride" -> "ondansetron").
+
+    Returns
+    -------
+    list of str
+        The description's drug name, then its salt-free base name when that differs.
+    """
     d = desc.lower().strip()
     d = re.sub(r"\([^)]*\)", " ", d)
     d = re.sub(r"^(injection|infusion|inj\.?)\s*,?\s*", "", d)
@@ -91,7 +85,7 @@ def parse_names(desc: str) -> list[str]:
     names = []
     if first and not re.search(r"\d", first):
         names.append(re.sub(r"\s+", " ", first))
-        base = _strip_salts(first)
+        base = _strip_salts(first, salts)
         if base and base != first:
             names.append(base)
     return names
@@ -135,10 +129,12 @@ def priority_of(row: dict[str, str]) -> int:
 
 
 def build_drug_hcpcs(shared: Path) -> list[dict[str, object]]:
+    """Return one ``drug_hcpcs`` row per HCPCS drug code in ``shared/hcpcs_drugs.csv``."""
     rows = _read(shared / "hcpcs_drugs.csv")
+    salts = _salt_words()
     out = []
     for r in rows:
-        desc_names = parse_names(r["long_description"])
+        desc_names = parse_names(r["long_description"], salts)
         names: set[str] = set()
         for n in (r["ingredient_name"] or "").split(";"):
             n = n.strip().lower()
@@ -163,6 +159,7 @@ def build_drug_hcpcs(shared: Path) -> list[dict[str, object]]:
 
 
 def build_chemo(shared: Path, drug_rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Return the chemotherapy ingredients: injectable J9xxx names, then the curated rows (which win)."""
     curated = {r["ingredient"].lower(): r for r in _read(OUT / "chemo_curated.v1.csv")}
     found: dict[str, dict[str, object]] = {}
     for r in drug_rows:
@@ -195,6 +192,7 @@ def build_brands(shared: Path, drug_rows: list[dict[str, object]]) -> list[dict[
 
 
 def build_addons(shared: Path) -> list[dict[str, object]]:
+    """Return the CMS add-on code edits (add-on -> allowed primary)."""
     return [
         {
             "add_on_code": r["add_on_code"],
@@ -206,6 +204,7 @@ def build_addons(shared: Path) -> list[dict[str, object]]:
 
 
 def build_mue(shared: Path) -> list[dict[str, object]]:
+    """Return the practitioner MUEs of administration and drug codes (E/M codes left out)."""
     return [
         {"code": r["code"], "mue_value": r["mue_value"], "mai": r["mai"], "rationale": r["mue_rationale"]}
         for r in _read(shared / "mue_963xx.csv")
@@ -214,6 +213,7 @@ def build_mue(shared: Path) -> list[dict[str, object]]:
 
 
 def build_ptp(shared: Path) -> list[dict[str, object]]:
+    """Return the active NCCI PTP pairs where both codes are administration codes."""
     return [
         {
             "column1": r["column1"],
@@ -227,6 +227,7 @@ def build_ptp(shared: Path) -> list[dict[str, object]]:
 
 
 def validate_overrides(drug_rows: list[dict[str, object]]) -> None:
+    """Exit with the row number when a curated override names a code missing from the CMS table."""
     codes = {str(r["code"]) for r in drug_rows}
     for i, r in enumerate(_read(OUT / "hcpcs_overrides.v1.csv"), start=2):
         if r["code"] not in codes:
@@ -243,22 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     shared: Path = args.shared
     drug_rows = build_drug_hcpcs(shared)
-    _write(
-        OUT / "drug_hcpcs.v1.csv",
-        [
-            "code",
-            "desc_names",
-            "names",
-            "rxcuis",
-            "dose_amount",
-            "dose_unit",
-            "form",
-            "priority",
-            "current_asp",
-            "description",
-        ],
-        drug_rows,
-    )
+    _write(OUT / "drug_hcpcs.v1.csv", list(DRUG_HCPCS_COLUMNS), drug_rows)
     _write(
         OUT / "chemo_drugs.v1.csv", ["ingredient", "admin_class", "source"], build_chemo(shared, drug_rows)
     )
@@ -277,9 +263,16 @@ def main(argv: list[str] | None = None) -> int:
         "mue.v1.csv": "shared/data/mue_963xx.csv (Medicare practitioner MUE 2024-07-01)",
         "ptp.v1.csv": "shared/data/ncci_ptp_963xx.csv (practitioner PTP v30.2, active admin-code pairs)",
     }
+    curated = {
+        "salt_words.v1.csv": "curated: salt/formulation words of HCPCS descriptions (build input for names)",
+        "dose_units.v1.csv": "curated: SI/pharmacy unit factors (digest item 41 unit conversion)",
+        "device_cues.v1.csv": "curated: IV access and pump device words of ED/infusion notes",
+    }
     manifest = {}
     for path in sorted(OUT.glob("*.v*.csv")):
-        src = generated.get(path.name, "curated from shared/reference/coding-rules.md (see file rows)")
+        src = generated.get(path.name) or curated.get(
+            path.name, "curated from shared/reference/coding-rules.md (see file rows)"
+        )
         manifest[path.name] = {
             "sha256": _sha(path),
             "source": src,

@@ -17,10 +17,15 @@ from infucode.annotations.schema import AdminEvent, Flag
 from infucode.pipeline.coding.durations import Interval, event_interval, event_minutes, is_push_length
 from infucode.pipeline.coding.tables import CodingTables
 
+#: IV drug categories by kind (``admin_categories.v1.csv``); hydration is the remaining IV category.
+INFUSIONS = ("chemo_infusion", "tpd_infusion")
+PUSHES = ("chemo_push", "tpd_push")
+IV_CATEGORIES = ("chemo_infusion", "chemo_push", "tpd_infusion", "tpd_push", "hydration")
 NON_BILLABLE_PURPOSES = ("flush", "diluent")
 NOT_HYDRATION_PURPOSES = ("kvo", "carrier", "flush", "diluent")
 _ROUTE_PREFERENCE = ("IV_INFUSION", "IV_PUSH", "IV", "SQ", "IM", "INTRA_ARTERIAL")
-_BIOSIMILAR_SUFFIX = re.compile(r"-[a-z]{4}$")
+BIOSIMILAR_SUFFIX = re.compile(r"-[a-z]{4}$")
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass
@@ -69,7 +74,7 @@ class Admin:
 
 def norm_drug(name: str) -> str:
     """Lowercase, single-spaced drug name."""
-    return re.sub(r"\s+", " ", (name or "").strip().lower())
+    return _SPACES.sub(" ", (name or "").strip().lower())
 
 
 def fluid_class(name: str, tables: CodingTables) -> str | None:
@@ -81,7 +86,7 @@ def chemo_class(name: str, tables: CodingTables) -> str | None:
     """Admin class of a chemotherapy/complex drug (``chemo``/``hormonal``/``complex_biologic``) or None."""
     n = norm_drug(name)
     parts = [p.strip() for p in n.split("/")] if "/" in n else [n]
-    for p in [n, *parts, _BIOSIMILAR_SUFFIX.sub("", n)]:
+    for p in [n, *parts, BIOSIMILAR_SUFFIX.sub("", n)]:
         cls = tables.chemo.get(p)
         if cls == "exclude":
             return None
@@ -109,8 +114,8 @@ def _not_hydration_cue(events: list[AdminEvent], tables: CodingTables) -> str | 
             return None
         for t in texts:
             tl = t.lower()
-            for cue in tables.not_hydration_cues:
-                if re.search(rf"(?<![a-z]){re.escape(cue)}", tl):
+            for cue, pattern in tables.not_hydration_patterns:
+                if pattern.search(tl):
                     return cue
     return None
 
@@ -121,7 +126,7 @@ def _prolonged_pump(events: list[AdminEvent], minutes: float | None, tables: Cod
     if (planned and max(planned) > limit) or (minutes is not None and minutes > limit):
         return True  # an outpatient chemotherapy infusion over 8 hours runs on a portable pump
     cue = " ".join(f"{e.device or ''} {e.route_text or ''} {e.line_cue or ''}" for e in events).lower()
-    return "pump" in cue and all(e.end is None for e in events)
+    return any(p in cue for p in tables.pump_cues) and all(e.end is None for e in events)
 
 
 def _stopped_early(events: list[AdminEvent], minutes: float, tables: CodingTables) -> bool:
@@ -145,14 +150,12 @@ def _stopped_early(events: list[AdminEvent], minutes: float, tables: CodingTable
     return False
 
 
-IV_DEVICE_CUES = ("piv", "iv", "port", "picc", "cvc", "central", "midline", "catheter", "line", "angio", "g ")
-
-
 def effective_route(event: AdminEvent, tables: CodingTables) -> str | None:
     """Return the event's route, or an IV route inferred from IV-only evidence when extraction left it empty.
 
     A crystalloid bag (NS, LR, D5W ...) is always IV; a drug with no route is taken as IV when the note gives
-    a bag volume, a rate, a stop time or an IV device/line cue. Otherwise None (unknown: no guess).
+    a bag volume, a rate, a stop time or an IV device/line cue (``device_cues.v1.csv``). Otherwise None
+    (unknown: no guess).
     """
     kind = fluid_class(event.drug, tables)
     if kind == "crystalloid" and event.route in (None, "PO", "SL", "OTHER"):
@@ -167,7 +170,7 @@ def effective_route(event: AdminEvent, tables: CodingTables) -> str | None:
     ):
         return "IV"
     dev = f" {(event.device or '').lower()} "
-    if any(c in dev for c in IV_DEVICE_CUES):
+    if any(c in dev for c in tables.iv_device_cues):
         return "IV"
     return None
 
@@ -358,7 +361,7 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
     if family == "im_sq":
         rate = (
             any(e.rate_ml_hr for e in events)
-            or any("pump" in (e.device or "").lower() for e in events)
+            or any(p in (e.device or "").lower() for e in events for p in tables.pump_cues)
             or any((e.volume_ml or 0.0) > tables.t("sq_injection_max_ml") for e in events)
         )
         if (
@@ -449,6 +452,7 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
             )
         )
         return admin
+    push_max = tables.t("push_max_min")
     if route == "IV_PUSH":
         admin.category = f"{prefix}_push"
         admin.reason = f"IV push of {admin.drugs_text}"
@@ -456,18 +460,19 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
     elif minutes is not None:
         if is_push_length(minutes, tables):
             admin.category = f"{prefix}_push"
-            admin.reason = f"{admin.drugs_text} ran {minutes:g} min (15 min or less is a push)"
+            admin.reason = f"{admin.drugs_text} ran {minutes:g} min ({push_max:g} min or less is a push)"
             admin.rule = "R10-push-15min"
         else:
             admin.category = f"{prefix}_infusion"
-            admin.reason = f"{admin.drugs_text} infused {minutes:g} min (16 min or more is an infusion)"
+            low = tables.t("infusion_min_min")
+            admin.reason = f"{admin.drugs_text} infused {minutes:g} min ({low:g} min or more is an infusion)"
             admin.rule = "R11-infusion-16min"
     else:
         admin.category = f"{prefix}_push"
         admin.push_fallback = True
         admin.reason = (
             f"{admin.drugs_text} given IV without a documented stop time, rate or volume: reported as a "
-            "push because more than 15 minutes cannot be shown"
+            f"push because more than {push_max:g} minutes cannot be shown"
         )
         admin.rule = "R38-push-fallback"
         admin.flags.append(
@@ -512,7 +517,7 @@ def merge_same_drug_infusions(admins: list[Admin]) -> list[Admin]:
     out: list[Admin] = []
     seen: dict[tuple[str, str, str, frozenset[str]], Admin] = {}
     for a in sorted(admins, key=lambda x: x.sort_key):
-        if a.category not in ("tpd_infusion", "chemo_infusion") or a.minutes is None:
+        if a.category not in INFUSIONS or a.minutes is None:
             out.append(a)
             continue
         key = (a.category, a.encounter, a.access, a.drug_key)

@@ -10,18 +10,24 @@ from datetime import datetime
 
 from infucode.annotations.schema import AdminEvent, CodeLine, CodingResult, Flag
 from infucode.pipeline.coding.audit import audit_claim, hydration_flags
-from infucode.pipeline.coding.classify import Admin, classify, group_events, merge_same_drug_infusions
+from infucode.pipeline.coding.classify import (
+    INFUSIONS,
+    PUSHES,
+    Admin,
+    classify,
+    group_events,
+    merge_same_drug_infusions,
+)
 from infucode.pipeline.coding.durations import additional_hour_units
 from infucode.pipeline.coding.hcpcs import hcpcs_lines
 from infucode.pipeline.coding.hierarchy import (
-    INFUSIONS,
-    PUSHES,
     EncounterState,
     LineInfo,
     choose_initial_facility,
     choose_initial_professional,
     code_access,
     initial_lines,
+    line_info,
     rank,
 )
 from infucode.pipeline.coding.hydration import hydration_services
@@ -39,104 +45,36 @@ def _enc_start(admins: list[Admin]) -> datetime:
 
 
 def _per_injection_lines(admins: list[Admin], tables: CodingTables) -> list[LineInfo]:
+    """Lines coded outside the IV initial/add-on hierarchy: SQ infusions, pump initiations, injections."""
     out: list[LineInfo] = []
+    cat = tables.categories["sq_infusion"]
     sq = sorted((a for a in admins if a.category == "sq_infusion"), key=lambda a: a.sort_key)
     for i, a in enumerate(sq):
-        cat = tables.categories["sq_infusion"]
         if i == 0:
-            out.append(
-                LineInfo(
-                    CodeLine(
-                        cat.initial_code,
-                        1,
-                        [],
-                        a.ids,
-                        cat.rule,
-                        f"Subcutaneous infusion of {a.drugs_text} (initial, including pump set-up).",
-                    ),
-                    a.encounter,
-                    a.access,
-                    "injection",
-                    "sq_infusion",
-                    cat.rank,
-                )
-            )
+            text = f"Subcutaneous infusion of {a.drugs_text} (initial, including pump set-up)."
+            out.append(line_info(a, cat.initial_code, 1, cat.rule, text, "injection", cat.category, cat.rank))
             units = additional_hour_units(a.minutes or 0.0, tables)
             if units and cat.additional_hour_code:
+                text = f"Subcutaneous infusion ran {a.minutes:g} min: {units} additional hour(s)."
+                code = cat.additional_hour_code
                 out.append(
-                    LineInfo(
-                        CodeLine(
-                            cat.additional_hour_code,
-                            units,
-                            [],
-                            a.ids,
-                            "R28-sq-infusion",
-                            f"Subcutaneous infusion ran {a.minutes:g} min: {units} additional hour(s).",
-                        ),
-                        a.encounter,
-                        a.access,
-                        "additional_hour",
-                        "sq_infusion",
-                        cat.rank,
+                    line_info(
+                        a, code, units, "R28-sq-infusion", text, "additional_hour", cat.category, cat.rank
                     )
                 )
         elif cat.sequential_code:
-            out.append(
-                LineInfo(
-                    CodeLine(
-                        cat.sequential_code,
-                        1,
-                        [],
-                        a.ids,
-                        "R28-sq-infusion",
-                        f"Additional subcutaneous infusion site/pump set-up for {a.drugs_text}.",
-                    ),
-                    a.encounter,
-                    a.access,
-                    "sequential",
-                    "sq_infusion",
-                    cat.rank,
-                )
-            )
-    for a in sorted((a for a in admins if a.category in PER_SERVICE), key=lambda a: a.sort_key):
-        cat = tables.categories[a.category or ""]
-        out.append(
-            LineInfo(
-                CodeLine(
-                    cat.initial_code,
-                    1,
-                    [],
-                    a.ids,
-                    a.rule,
-                    f"{a.reason[0].upper()}{a.reason[1:]}: pump initiation reported once per pump.",
-                ),
-                a.encounter,
-                a.access,
-                "service",
-                a.category or "",
-                cat.rank,
-            )
-        )
-    for a in sorted((a for a in admins if a.category in PER_INJECTION), key=lambda a: a.sort_key):
-        cat = tables.categories[a.category or ""]
-        out.append(
-            LineInfo(
-                CodeLine(
-                    cat.initial_code,
-                    1,
-                    [],
-                    a.ids,
-                    a.rule,
-                    f"{a.reason[0].upper()}{a.reason[1:]}: reported per injection, outside the IV "
-                    "initial/add-on hierarchy.",
-                ),
-                a.encounter,
-                a.access,
-                "injection",
-                a.category or "",
-                cat.rank,
-            )
-        )
+            text = f"Additional subcutaneous infusion site/pump set-up for {a.drugs_text}."
+            code = cat.sequential_code
+            out.append(line_info(a, code, 1, "R28-sq-infusion", text, "sequential", cat.category, cat.rank))
+    per_unit = [
+        (PER_SERVICE, "service", "pump initiation reported once per pump."),
+        (PER_INJECTION, "injection", "reported per injection, outside the IV initial/add-on hierarchy."),
+    ]
+    for categories, role, why in per_unit:
+        for a in sorted((a for a in admins if a.category in categories), key=lambda a: a.sort_key):
+            c = tables.categories[a.category or ""]
+            text = f"{a.reason[0].upper()}{a.reason[1:]}: {why}"
+            out.append(line_info(a, c.initial_code, 1, a.rule, text, role, c.category, c.rank))
     return out
 
 
@@ -273,7 +211,9 @@ def code_events(
     hcpcs, hflags = hcpcs_lines([e for e in given if e.event_id not in diluents], tables, group_routes)
     for a in admins + services_all:
         flags.extend(a.flags)
-    reported = {i for li in cpt if li.code in ("96360", "96361") for i in li.event_ids}
+    hyd = tables.categories["hydration"]
+    hydration_codes = {hyd.initial_code, hyd.sequential_code, hyd.additional_hour_code} - {""}
+    reported = {i for li in cpt if li.code in hydration_codes for i in li.event_ids}
     flags.extend(hydration_flags(services_all, reported))
     flags.extend(hflags)
     flags.extend(audit_claim(cpt, hcpcs, events, setting, tables))

@@ -59,11 +59,6 @@ def is_push_length(minutes: float, tables: CodingTables) -> bool:
     return minutes <= tables.t("push_max_min")
 
 
-def is_infusion_length(minutes: float, tables: CodingTables) -> bool:
-    """Return True when ``minutes`` supports an infusion code (16 min or more, rule 11)."""
-    return minutes >= tables.t("infusion_min_min")
-
-
 def additional_hour_units(minutes: float, tables: CodingTables) -> int:
     """Units of the additional-hour add-on after an initial/sequential timed service (rule 14).
 

@@ -13,42 +13,49 @@ import re
 from dataclasses import dataclass, field
 
 from infucode.annotations.schema import AdminEvent, CodeLine, Dose, Flag
-from infucode.pipeline.coding.classify import effective_route, fluid_class, norm_drug
-from infucode.pipeline.coding.tables import CodingTables, DrugCode
+from infucode.pipeline.coding.classify import (
+    BIOSIMILAR_SUFFIX,
+    NON_BILLABLE_PURPOSES,
+    effective_route,
+    fluid_class,
+    norm_drug,
+)
+from infucode.pipeline.coding.tables import CodingTables, DrugCode, load_tables
 
-_FACTORS: dict[str, tuple[str, float]] = {
-    "mcg": ("mass", 0.001),
-    "mg": ("mass", 1.0),
-    "g": ("mass", 1000.0),
-    "ml": ("volume", 1.0),
-    "l": ("volume", 1000.0),
-    "cc": ("volume", 1.0),
-    "units": ("units", 1.0),
-    "unit": ("units", 1.0),
-    "iu": ("units", 1.0),
-    "usp units": ("units", 1.0),
-    "meq": ("meq", 1.0),
-    "mmol": ("mmol", 1.0),
-}
 _CONC = re.compile(r"(\d+(?:\.\d+)?)\s*(mcg|mg|g|units?|meq|mmol)\s*/\s*(\d+(?:\.\d+)?)?\s*(ml|l)\b", re.I)
-_BIOSIMILAR_SUFFIX = re.compile(r"-[a-z]{4}$")
-NO_DRUG_CODE_PURPOSES = ("flush", "diluent")
+_NON_WORD = re.compile(r"[^a-z0-9-]+")
 
 
-def convert(value: float, unit: str, to_unit: str) -> float | None:
-    """Convert ``value`` from ``unit`` to ``to_unit``; None when the units are of different kinds."""
-    a = _FACTORS.get(unit.strip().lower())
-    b = _FACTORS.get(to_unit.strip().lower())
+def convert(value: float, unit: str, to_unit: str, tables: CodingTables | None = None) -> float | None:
+    """Convert an amount between dose units (``dose_units.v1.csv``).
+
+    Parameters
+    ----------
+    value
+        The amount in ``unit``.
+    unit, to_unit
+        Dose units, case-insensitive ("g", "mg", "mL", "units", "mEq" ...).
+    tables
+        Coding tables; default = the packaged tables.
+
+    Returns
+    -------
+    float or None
+        The amount in ``to_unit``; None when a unit is unknown or the units measure different things.
+    """
+    factors = (tables or load_tables()).dose_units
+    a = factors.get(unit.strip().lower())
+    b = factors.get(to_unit.strip().lower())
     if a is None or b is None or a[0] != b[0]:
         return None
     return value * a[1] / b[1]
 
 
-def _volume(event: AdminEvent) -> float | None:
+def _volume(event: AdminEvent, tables: CodingTables) -> float | None:
     if event.volume_ml:
         return float(event.volume_ml)
     if event.dose is not None:
-        return convert(event.dose.value, event.dose.unit, "mL")
+        return convert(event.dose.value, event.dose.unit, "mL", tables)
     return None
 
 
@@ -64,8 +71,8 @@ def select_code(
     """
     name = norm_drug(event.drug)
     route = route or effective_route(event, tables)
-    vol = _volume(event)
-    names = [name, _BIOSIMILAR_SUFFIX.sub("", name)]
+    vol = _volume(event, tables)
+    names = [name, BIOSIMILAR_SUFFIX.sub("", name)]
     for n in names:
         matches = [o for o in tables.overrides if o.drug == n and (o.routes is None or route in o.routes)]
         if not matches:
@@ -91,10 +98,8 @@ def select_code(
         for c in tables.by_rxcui.get(str(event.rxcui), ()):
             cands.setdefault(c, 1)
     if not cands and len(name) >= 4:
-        word = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")
-        for dc in tables.drug_codes.values():
-            if word.search(dc.description.lower()):
-                cands.setdefault(dc.code, 2)
+        for c in tables.codes_mentioning(name):
+            cands.setdefault(c, 2)
     branded = _brand_codes(event, tables)
     scored = []
     for code, name_rank in cands.items():
@@ -102,12 +107,12 @@ def select_code(
         if dc.form != "injection":
             continue
         convertible = 0
-        if event.dose is not None and dc.dose_unit and convert(1.0, event.dose.unit, dc.dose_unit) is None:
-            convertible = 1
+        if event.dose is not None and dc.dose_unit:
+            convertible = int(convert(1.0, event.dose.unit, dc.dose_unit, tables) is None)
         fit: tuple[int, float] = (0, 0.0)
         if code in branded:
             # several codes for one product: prefer an exact descriptor fit, then fewest units
-            fit = _fit(event, dc)
+            fit = _fit(event, dc, tables)
         scored.append((0 if code in branded else 1, name_rank, fit, dc.priority, convertible, code))
     if not scored:
         return None, "no injectable HCPCS drug code found for this ingredient"
@@ -120,10 +125,10 @@ def select_code(
     return tables.drug_codes[best[-1]], how
 
 
-def _fit(event: AdminEvent, dc: DrugCode) -> tuple[int, float]:
+def _fit(event: AdminEvent, dc: DrugCode, tables: CodingTables) -> tuple[int, float]:
     if event.dose is None or not dc.dose_unit or not dc.dose_amount:
         return (1, 0.0)
-    amount = convert(event.dose.value, event.dose.unit, dc.dose_unit)
+    amount = convert(event.dose.value, event.dose.unit, dc.dose_unit, tables)
     if amount is None:
         return (1, 0.0)
     units = amount / dc.dose_amount
@@ -136,7 +141,7 @@ def _brand_codes(event: AdminEvent, tables: CodingTables) -> set[str]:
         return set()
     out: set[str] = set()
     generic = norm_drug(event.drug)
-    padded = f" {re.sub(r'[^a-z0-9-]+', ' ', text)} "
+    padded = f" {_NON_WORD.sub(' ', text)} "
     for term, brand_codes in tables.brands.items():
         if f" {term} " not in padded:
             continue
@@ -154,18 +159,18 @@ def dose_in_descriptor_units(
         return None, f"{dc.code} has no numeric dosage descriptor"
     dose: Dose | None = event.dose
     if fluid_class(event.drug, tables) == "crystalloid" or dc.dose_unit == "mL":
-        vol = _volume(event)
+        vol = _volume(event, tables)
         if vol is not None and dc.dose_unit == "mL":
             return vol, "volume"
     if dose is None:
         return None, "dose not documented"
-    amount = convert(dose.value, dose.unit, dc.dose_unit)
+    amount = convert(dose.value, dose.unit, dc.dose_unit, tables)
     if amount is None and dose.unit.lower() in ("ml", "l") and event.concentration:
         m = _CONC.search(event.concentration)
         if m:
             per = float(m.group(3) or 1.0) * (1000.0 if m.group(4).lower() == "l" else 1.0)
-            ml = convert(dose.value, dose.unit, "mL") or 0.0
-            amount = convert(ml * float(m.group(1)) / per, m.group(2), dc.dose_unit)
+            ml = convert(dose.value, dose.unit, "mL", tables) or 0.0
+            amount = convert(ml * float(m.group(1)) / per, m.group(2), dc.dose_unit, tables)
     if amount is None:
         return None, f"dose unit {dose.unit} does not convert to the descriptor unit {dc.dose_unit}"
     return amount, "dose"
@@ -210,7 +215,7 @@ def hcpcs_lines(
     waste_mod = tables.modifiers["waste"].modifier
     nowaste_mod = tables.modifiers["no_waste"].modifier
     for idx, e in enumerate(events):
-        if e.purpose in NO_DRUG_CODE_PURPOSES:
+        if e.purpose in NON_BILLABLE_PURPOSES:
             continue
         route = effective_route(e, tables) or (group_routes or {}).get(e.event_id)
         if route is None or not tables.route_drug_code.get(route, False):
@@ -246,7 +251,7 @@ def hcpcs_lines(
         # a documented discarded amount (even 0) only appears for single-use containers in practice, so it
         # counts even when extraction did not catch the "single-dose" wording (rule 42)
         if w is not None and w.discarded is not None and dc.dose_amount:
-            disc = convert(w.discarded.value, w.discarded.unit, dc.dose_unit or "")
+            disc = convert(w.discarded.value, w.discarded.unit, dc.dose_unit or "", tables)
             if disc is None:
                 flags.append(
                     Flag(

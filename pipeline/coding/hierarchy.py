@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from infucode.annotations.schema import CodeLine, Flag
-from infucode.pipeline.coding.classify import Admin
+from infucode.pipeline.coding.classify import INFUSIONS, IV_CATEGORIES, PUSHES, Admin
 from infucode.pipeline.coding.durations import (
     additional_hour_units,
     hydration_reportable,
@@ -19,10 +19,6 @@ from infucode.pipeline.coding.durations import (
     secondary_hydration_units,
 )
 from infucode.pipeline.coding.tables import CodingTables
-
-IV_CATEGORIES = ("chemo_infusion", "chemo_push", "tpd_infusion", "tpd_push", "hydration")
-INFUSIONS = ("chemo_infusion", "tpd_infusion")
-PUSHES = ("chemo_push", "tpd_push")
 
 
 @dataclass
@@ -85,8 +81,29 @@ def choose_initial_professional(admins: list[Admin], tables: CodingTables) -> tu
     return best, "no documented primary reason, so the facility hierarchy was used"
 
 
-def _line(code: str, units: int, admin: Admin, rule: str, rationale: str) -> CodeLine:
-    return CodeLine(code=code, units=units, event_ids=admin.ids, rule=rule, rationale=rationale)
+def line_info(
+    admin: Admin, code: str, units: int, rule: str, rationale: str, role: str, category: str, rank: int
+) -> LineInfo:
+    """Build a CPT line for ``admin`` together with where it came from.
+
+    Parameters
+    ----------
+    admin
+        The administration the line bills (its event ids, encounter and access).
+    code, units, rule, rationale
+        The CPT line.
+    role
+        initial | additional_hour | sequential | concurrent | repeat | hydration | injection | service.
+    category, rank
+        Administration category of the line and its hierarchy rank.
+
+    Returns
+    -------
+    LineInfo
+        The line with its encounter, access, role, category and rank.
+    """
+    line = CodeLine(code=code, units=units, event_ids=admin.ids, rule=rule, rationale=rationale)
+    return LineInfo(line, admin.encounter, admin.access, role, category, rank)
 
 
 def _overlaps(a: Admin, b: Admin) -> bool:
@@ -108,16 +125,12 @@ def initial_lines(
     why = how or "highest service in the facility hierarchy (not clock order)"
     mins = f" ({admin.reason})" if admin.reason else ""
     out = [
-        LineInfo(
-            _line(
-                cat.initial_code,
-                1,
-                admin,
-                "R3-facility-hierarchy" if not how else "R4-professional-initial",
-                f"Initial service: {cat.description.lower()} of {admin.drugs_text}; {why}{mins}.",
-            ),
-            admin.encounter,
-            admin.access,
+        line_info(
+            admin,
+            cat.initial_code,
+            1,
+            "R3-facility-hierarchy" if not how else "R4-professional-initial",
+            f"Initial service: {cat.description.lower()} of {admin.drugs_text}; {why}{mins}.",
             "initial",
             cat.category,
             cat.rank,
@@ -132,17 +145,13 @@ def initial_lines(
         units = additional_hour_units(admin.minutes, tables)
         if units:
             out.append(
-                LineInfo(
-                    _line(
-                        cat.additional_hour_code,
-                        units,
-                        admin,
-                        "R14-additional-hour",
-                        f"{admin.minutes:g} billable min: {units} additional hour(s) beyond the first 90 "
-                        "min (each needs more than 30 min past the last full hour).",
-                    ),
-                    admin.encounter,
-                    admin.access,
+                line_info(
+                    admin,
+                    cat.additional_hour_code,
+                    units,
+                    "R14-additional-hour",
+                    f"{admin.minutes:g} billable min: {units} additional hour(s) beyond the first 90 "
+                    "min (each needs more than 30 min past the last full hour).",
                     "additional_hour",
                     cat.category,
                     cat.rank,
@@ -212,20 +221,16 @@ def _secondary_hydration(a: Admin, code: str, tables: CodingTables) -> list[Line
         )
         return []
     return [
-        LineInfo(
-            _line(
-                code,
-                units,
-                a,
-                "R16-secondary-hydration",
-                f"Hydration after a different initial service: {a.reason}; {units} unit(s) "
-                "(first unit needs more than 30 min).",
-            ),
-            a.encounter,
-            a.access,
+        line_info(
+            a,
+            code,
+            units,
+            "R16-secondary-hydration",
+            f"Hydration after a different initial service: {a.reason}; {units} unit(s) "
+            "(first unit needs more than 30 min).",
             "hydration",
             "hydration",
-            5,
+            tables.categories["hydration"].rank,
         )
     ]
 
@@ -237,17 +242,13 @@ def _secondary_infusion(
     partners = [d for d in done if _overlaps(a, d) or _related_concurrent(a, d)]
     if partners:
         if state.concurrent_line is None:
-            li = LineInfo(
-                _line(
-                    cat.concurrent_code or "96368",
-                    1,
-                    a,
-                    "R21-concurrent-once",
-                    f"{a.drugs_text} ran at the same time as {partners[0].drugs_text} through the same "
-                    "access in a separate bag: concurrent infusion, once per encounter.",
-                ),
-                a.encounter,
-                a.access,
+            li = line_info(
+                a,
+                cat.concurrent_code,
+                1,
+                "R21-concurrent-once",
+                f"{a.drugs_text} ran at the same time as {partners[0].drugs_text} through the same "
+                "access in a separate bag: concurrent infusion, once per encounter.",
                 "concurrent",
                 a.category or "",
                 cat.rank,
@@ -272,33 +273,25 @@ def _secondary_infusion(
         if not units:
             return []
         return [
-            LineInfo(
-                _line(
-                    cat.repeat_code,
-                    units,
-                    a,
-                    "R20-sequential-new-drug",
-                    f"Repeat infusion of the same drug {a.drugs_text} ({a.minutes:g} min): additional "
-                    "time, not a new-drug sequential infusion.",
-                ),
-                a.encounter,
-                a.access,
+            line_info(
+                a,
+                cat.repeat_code,
+                units,
+                "R20-sequential-new-drug",
+                f"Repeat infusion of the same drug {a.drugs_text} ({a.minutes:g} min): additional "
+                "time, not a new-drug sequential infusion.",
                 "repeat",
                 a.category or "",
                 cat.rank,
             )
         ]
     out = [
-        LineInfo(
-            _line(
-                cat.sequential_code,
-                1,
-                a,
-                "R20-sequential-new-drug",
-                f"Sequential infusion of a new drug {a.drugs_text} after the initial service ({a.reason}).",
-            ),
-            a.encounter,
-            a.access,
+        line_info(
+            a,
+            cat.sequential_code,
+            1,
+            "R20-sequential-new-drug",
+            f"Sequential infusion of a new drug {a.drugs_text} after the initial service ({a.reason}).",
             "sequential",
             a.category or "",
             cat.rank,
@@ -307,17 +300,12 @@ def _secondary_infusion(
     units = additional_hour_units(a.minutes or 0.0, tables)
     if units and cat.additional_hour_code:
         out.append(
-            LineInfo(
-                _line(
-                    cat.additional_hour_code,
-                    units,
-                    a,
-                    "R14-additional-hour",
-                    f"Sequential infusion of {a.drugs_text} ran {a.minutes:g} min: {units} additional "
-                    "hour(s).",
-                ),
-                a.encounter,
-                a.access,
+            line_info(
+                a,
+                cat.additional_hour_code,
+                units,
+                "R14-additional-hour",
+                f"Sequential infusion of {a.drugs_text} ran {a.minutes:g} min: {units} additional hour(s).",
                 "additional_hour",
                 a.category or "",
                 cat.rank,
@@ -336,16 +324,12 @@ def _secondary_push(a: Admin, setting: str, state: EncounterState, tables: Codin
     if not seen_push and not prior_infusion:
         state.last_reported_push[key] = a.start
         return [
-            LineInfo(
-                _line(
-                    cat.sequential_code,
-                    1,
-                    a,
-                    "R23-sequential-push-new-drug",
-                    f"Sequential IV push of a new drug {a.drugs_text} ({a.reason}).",
-                ),
-                a.encounter,
-                a.access,
+            line_info(
+                a,
+                cat.sequential_code,
+                1,
+                "R23-sequential-push-new-drug",
+                f"Sequential IV push of a new drug {a.drugs_text} ({a.reason}).",
                 "sequential",
                 a.category or "",
                 cat.rank,
@@ -379,17 +363,13 @@ def _secondary_push(a: Admin, setting: str, state: EncounterState, tables: Codin
     if not seen_push:
         state.last_reported_push[key] = a.start
         return [
-            LineInfo(
-                _line(
-                    cat.repeat_code,
-                    1,
-                    a,
-                    "R26-push-after-same-drug-infusion",
-                    f"IV push of {a.drugs_text} after an infusion of the same drug: repeat push of the "
-                    "same drug in a facility.",
-                ),
-                a.encounter,
-                a.access,
+            line_info(
+                a,
+                cat.repeat_code,
+                1,
+                "R26-push-after-same-drug-infusion",
+                f"IV push of {a.drugs_text} after an infusion of the same drug: repeat push of the "
+                "same drug in a facility.",
                 "repeat",
                 a.category or "",
                 cat.rank,
@@ -411,17 +391,13 @@ def _secondary_push(a: Admin, setting: str, state: EncounterState, tables: Codin
     if gap > tables.t("repeat_push_gap_exclusive"):
         state.last_reported_push[key] = a.start
         return [
-            LineInfo(
-                _line(
-                    cat.repeat_code,
-                    1,
-                    a,
-                    "R24-repeat-push-30min",
-                    f"Repeat IV push of the same drug {a.drugs_text} {gap:g} min after its previous "
-                    "reported push (more than 30 min, facility).",
-                ),
-                a.encounter,
-                a.access,
+            line_info(
+                a,
+                cat.repeat_code,
+                1,
+                "R24-repeat-push-30min",
+                f"Repeat IV push of the same drug {a.drugs_text} {gap:g} min after its previous "
+                "reported push (more than 30 min, facility).",
                 "repeat",
                 a.category or "",
                 cat.rank,

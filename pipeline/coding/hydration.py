@@ -10,12 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from infucode.annotations.schema import Flag
-from infucode.pipeline.coding.classify import Admin
+from infucode.pipeline.coding.classify import INFUSIONS, PUSHES, Admin
 from infucode.pipeline.coding.durations import Interval, union_minutes_within
 from infucode.pipeline.coding.tables import CodingTables
-
-DRUG_INFUSIONS = ("chemo_infusion", "tpd_infusion")
-PUSHES = ("chemo_push", "tpd_push")
 
 
 def _merge(group: list[Admin], gap: float) -> list[list[Admin]]:
@@ -89,9 +86,7 @@ def hydration_services(admins: list[Admin], tables: CodingTables) -> list[Admin]
         by_access.setdefault(a.access, []).append(a)
     for group in by_access.values():
         _end_at_next_bag(group)
-    drug_intervals: list[Interval] = [
-        a.interval for a in admins if a.category in DRUG_INFUSIONS and a.interval
-    ]
+    drug_intervals: list[Interval] = [a.interval for a in admins if a.category in INFUSIONS and a.interval]
     services: list[Admin] = []
     for access, group in by_access.items():
         for parts in _merge(group, gap):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -34,7 +35,23 @@ TABLE_FILES = (
     "addon_primaries",
     "mue",
     "ptp",
+    "device_cues",
+    "dose_units",
 )
+"""Every table :func:`load_tables` reads, as ``<name>.v1.csv``."""
+DRUG_HCPCS_COLUMNS = (
+    "code",
+    "desc_names",
+    "names",
+    "rxcuis",
+    "dose_amount",
+    "dose_unit",
+    "form",
+    "priority",
+    "current_asp",
+    "description",
+)
+"""Columns of ``drug_hcpcs.v1.csv`` (written by ``scripts/build_coding_tables.py``, read here)."""
 REQUIRED_THRESHOLDS = (
     "push_max_min",
     "infusion_min_min",
@@ -54,6 +71,7 @@ REQUIRED_THRESHOLDS = (
 )
 ROUTE_FAMILIES = ("iv_push", "iv_infusion", "iv", "im_sq", "intra_arterial", "none")
 ADMIN_CLASSES = ("chemo", "hormonal", "complex_biologic", "exclude")
+DEVICE_CUE_KINDS = ("iv_access", "pump")
 
 
 class TableError(ValueError):
@@ -134,19 +152,50 @@ class CodingTables:
     addon_primaries: dict[str, frozenset[str]]
     mue: dict[str, int]
     ptp: dict[tuple[str, str], str]
+    iv_device_cues: tuple[str, ...]
+    pump_cues: tuple[str, ...]
+    dose_units: dict[str, tuple[str, float]]
     by_desc_name: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_rxcui: dict[str, tuple[str, ...]] = field(default_factory=dict)
     brands: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _mention_cache: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def t(self, name: str) -> float:
         """Return threshold ``name`` (KeyError names the missing threshold)."""
         return self.thresholds[name]
 
-    @property
+    @functools.cached_property
     def initial_codes(self) -> frozenset[str]:
         """IV codes that are an 'initial' service (one per encounter per access site, rule 29)."""
         return frozenset(c.initial_code for c in self.categories.values() if c.takes_initial_slot)
+
+    @functools.cached_property
+    def not_hydration_patterns(self) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """Return each ``not_hydration_cues`` cue with its pattern (the cue starts a word), in table order."""
+        return tuple((c, re.compile(rf"(?<![a-z]){re.escape(c)}")) for c in self.not_hydration_cues)
+
+    def codes_mentioning(self, name: str) -> tuple[str, ...]:
+        """Drug codes whose long description contains ``name`` as a whole word (cached per name).
+
+        Parameters
+        ----------
+        name
+            A normalised (lowercase) drug name.
+
+        Returns
+        -------
+        tuple of str
+            HCPCS codes in table order.
+        """
+        found = self._mention_cache.get(name)
+        if found is None:
+            word = re.compile(rf"(?<![a-z]){re.escape(name)}(?![a-z])")
+            found = tuple(dc.code for dc in self.drug_codes.values() if word.search(dc.description.lower()))
+            self._mention_cache[name] = found
+        return found
 
 
 # --- generic CSV reading with row/column errors ---------------------------------------------------------
@@ -205,6 +254,18 @@ def _one_of(options: tuple[str, ...]) -> Callable[[str], str]:
         return v
 
     return conv
+
+
+def _unstripped(raw: str) -> Callable[[str], str]:
+    """Return a converter giving the cell as written (``_get`` strips; some cues keep a meaningful space)."""
+    return lambda _: raw
+
+
+def _positive(v: str) -> float:
+    x = float(v)
+    if not x > 0:
+        raise ValueError("expected a number > 0")
+    return x
 
 
 def _code(v: str) -> str:
@@ -268,6 +329,9 @@ def _load(folder: Path | None) -> CodingTables:
     ):
         if needed not in categories:
             raise TableError(f"{fn}: missing category {needed!r}")
+    for infusion in ("chemo_infusion", "tpd_infusion"):
+        if not categories[infusion].concurrent_code:
+            raise TableError(f"{fn}: category {infusion!r} needs a concurrent_code")
 
     fn, rows = _rows(folder, "routes", ("route", "family", "drug_code"))
     route_family = {
@@ -310,22 +374,7 @@ def _load(folder: Path | None) -> CodingTables:
     fn, rows = _rows(folder, "not_hydration_cues", ("cue",))
     not_hyd = tuple(_get(fn, i, r, "cue").lower() for i, r in enumerate(rows, 2))
 
-    fn, rows = _rows(
-        folder,
-        "drug_hcpcs",
-        (
-            "code",
-            "desc_names",
-            "names",
-            "rxcuis",
-            "dose_amount",
-            "dose_unit",
-            "form",
-            "priority",
-            "current_asp",
-            "description",
-        ),
-    )
+    fn, rows = _rows(folder, "drug_hcpcs", DRUG_HCPCS_COLUMNS)
     drug_codes: dict[str, DrugCode] = {}
     for i, r in enumerate(rows, 2):
         dc = DrugCode(
@@ -391,6 +440,19 @@ def _load(folder: Path | None) -> CodingTables:
         for i, r in enumerate(rows, 2)
     }
 
+    fn, rows = _rows(folder, "device_cues", ("cue", "kind"))
+    # a cue keeps its spaces ("g " = a catheter gauge): device text is matched padded with one space
+    device_cues: dict[str, list[str]] = {kind: [] for kind in DEVICE_CUE_KINDS}
+    for i, r in enumerate(rows, 2):
+        kind = _get(fn, i, r, "kind", _one_of(DEVICE_CUE_KINDS))
+        device_cues[kind].append(_get(fn, i, r, "cue", _unstripped(r["cue"])).lower())
+
+    fn, rows = _rows(folder, "dose_units", ("unit", "dimension", "factor"))
+    dose_units = {
+        _get(fn, i, r, "unit").lower(): (_get(fn, i, r, "dimension"), _get(fn, i, r, "factor", _positive))
+        for i, r in enumerate(rows, 2)
+    }
+
     by_desc: dict[str, list[str]] = {}
     by_name: dict[str, list[str]] = {}
     by_rx: dict[str, list[str]] = {}
@@ -418,6 +480,9 @@ def _load(folder: Path | None) -> CodingTables:
         addon_primaries={k: frozenset(v) for k, v in addons.items()},
         mue=mue,
         ptp=ptp,
+        iv_device_cues=tuple(device_cues["iv_access"]),
+        pump_cues=tuple(device_cues["pump"]),
+        dose_units=dose_units,
         by_desc_name={k: tuple(v) for k, v in by_desc.items()},
         by_name={k: tuple(v) for k, v in by_name.items()},
         by_rxcui={k: tuple(v) for k, v in by_rx.items()},

@@ -13,6 +13,7 @@ Steps (per note):
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,9 +48,17 @@ _FORWARD_GAP = re.compile(
 _LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or|,\s*and)\s*", re.I)
 _AMOUNT_IN_GAP = re.compile(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?\s*(?:of\s+)?", re.I)
 _MIX_GAP = re.compile(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", re.I)
+_RESTART = re.compile(r"\b(?:restart|re-start|new\s+(?:bag|line|iv|site))", re.I)
+_IN_BAG = re.compile(r"\b(?:in|diluted\s+in|mixed\s+in)\s*$", re.I)
 _KEY_LINE = re.compile(r"\n\s*[A-Za-z][A-Za-z /]{1,20}:")
 _FLUSH_GAP = re.compile(r"[,;.|]|->")
 _CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
+_CUED_TIME = re.compile(r"[a-z/'\-]+\s*:?\s*@?\s*\(?\d{1,2}:?\d{2}\b", re.I)
+_TIME_LIST_GAP = re.compile(
+    r"\s*[(,;&]?\s*(?:and\s+|then\s+)?(?:(?:again|repeated)\s+)?(?:at\s+|@\s*)?", re.I
+)
+_ROUTE_WORD = re.compile(r"\b(?:gtt|drip|infusion|bolus|push|ivp|ivpb|neb|patch|inhaler|iv|im|po|sq)\b", re.I)
+_START_WORDS = re.compile(r"\b(?:started|hung|new\s+bag|initiated|begun|began)\b", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
 _PAREN_CLOSE = re.compile(r"^\s*[)\]]")
 
@@ -173,7 +182,7 @@ def assemble(
     attrs = [a for a in attrs if (a.start, a.end) not in lead_spans or a.label != "time"]
     _link(text, entries, mentions, attrs, entry_of, sent_of, set())
     _share_coordinated(text, mentions)
-    _diluents_and_mixtures(text, mentions, misc)
+    _diluents_and_mixtures(text, mentions, misc, entries)
 
     events: list[AdminEvent] = []
     by_drug: dict[str, list[AdminEvent]] = {}
@@ -200,6 +209,7 @@ def assemble(
     _inherit_times(mentions)
     _share_infusate(mentions)
     events = _drop_superseded(events)
+    events = _split_multi_time(text, events)
     for ev in events:
         _fix_pause_roles(ev)
     # infusate ids and event ids in text order
@@ -298,7 +308,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
                     target = prev  # flowsheet/MAR row or block: one drug, its cells after it
             elif a.label == "site" and not same_sentence and not _is_cells(between):
                 target = None
-            elif a.label == "time" and not same_sentence and not any(
+            elif a.label == "time" and not same_sentence and not _is_cells(between) and not any(
                     sent_of(x.start) == sent_of(a.start) for x in ms) and time_role(
                     text, a, entries[ei][0]) == "at":
                 target = None  # "Pt to CT at 1140." is not about the drug of an earlier sentence
@@ -310,7 +320,8 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
                     and sent_of(nxt.start) == sent_of(a.start)
                     and not any(x.label == a.label for x in nxt.attrs)):
                 target = nxt  # "...; at 1410 zofran 4 mg": a cue opening the next clause
-        elif nxt is not None and (sent_of(nxt.start) == sent_of(a.start) or a.label == "time"):
+        elif nxt is not None and (sent_of(nxt.start) == sent_of(a.start) or (
+                a.label == "time" and not text[a.end:nxt.start].strip(" \t:-|\n"))):
             target = nxt
         if target is not None:
             target.attrs.append(a)
@@ -395,14 +406,25 @@ def _nearest_fluid(a: Attr, ms: list[Mention], sent_of: Any) -> Mention | None:
     return min(pool, key=lambda m: min(abs(m.start - a.end), abs(a.start - m.end)))
 
 
-def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, Any]) -> None:
+def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, Any],
+                           entries_: list[tuple[int, int]]) -> None:
     """Fold admixture diluents into their drug; mark bag components with a shared infusate number."""
     n_inf = 0
     for i, fl in enumerate(mentions):
         if not fl.entry.is_fluid or i == 0:
             continue
         host = mentions[i - 1]
-        if host.entry_index != fl.entry_index or host.diluent_of is not None:
+        if host.diluent_of is not None or fl.entry_index - host.entry_index > 1:
+            continue
+        if host.entry_index != fl.entry_index:
+            fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start])
+            before_fl = text[entries_[fl.entry_index][0]:fl_first]
+            if host.entry.is_fluid or not _IN_BAG.search(before_fl):
+                continue
+            fl.diluent_of = host
+            have = {a.label for a in host.attrs}
+            host.attrs.extend(a for a in fl.attrs if a.label not in have or a.label in ("time", "line_cue"))
+            host.alias_spans.append((fl.start, fl.end))
             continue
         gap_start = max([host.end] + [a.end for a in host.attrs if a.start >= host.end and a.end <= fl.start])
         gap_end = min([fl.start] + [a.start for a in fl.attrs if gap_start <= a.start < fl.start])
@@ -417,7 +439,8 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
                 host.infusate = fl.infusate = n_inf
                 continue
             fl.diluent_of = host
-            moved = [a for a in fl.attrs if a.label not in ("dose",)]
+            host_dosed = any(x.label == "dose" for x in host.attrs)
+            moved = [a for a in fl.attrs if a.label != "dose" or not host_dosed]
             host_labels = {a.label for a in host.attrs}
             for a in moved:
                 if a.label == "volume" and "concentration" in host_labels:
@@ -521,7 +544,10 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         return True
     if m.section in ("home_meds", "discharge_meds", "plan", "orders", "pmh"):
         return True
-    return any(abs(c.start - m.start) < 60 for c in m.cues)
+    if any(abs(c.start - m.start) < 60 for c in m.cues):
+        return True
+    # a table row: the status cell is far from the drug name but on the same row
+    return bool(m.cues) and any(c.start >= m.end and _is_cells(text[m.end:c.start]) for c in m.cues)
 
 
 def _route(m: Mention) -> tuple[str | None, Attr | None]:
@@ -613,10 +639,25 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         dose = (vol, "mL")  # vaccines, local anesthetics: "0.5 mL IM", "lidocaine 1% 3 mL"
     elif dose is not None and dose[1] == "L":
         vol = vol or dose[0] * 1000.0
+    if dose is None and vol is None:
+        bare = compiled_misc()["bare_dose"].match(text, m.end)
+        if bare:  # "APAP 650 PO": a unit-less amount right after the drug and before a route
+            units = compiled_misc()["bare_dose_units"]
+            unit = next((u for k, u in units.items() if m.drug.startswith(k)),
+                        compiled_misc()["bare_dose_default"])
+            dose = (float(bare.group("num")), unit)
+            ev.spans.append(Span(bare.start("num"), bare.end("num"), "DOSE", "dose.bare_before_route"))
+            if unit == "mL":
+                vol = dose[0]
     if dose is not None:
         ev.dose = Dose(float(dose[0]), dose[1])
     ev.volume_ml = vol
     route, ra = _route(m)
+    if route is None:
+        own = find_attributes(m.text, labels=("route",)) if _ROUTE_WORD.search(m.text) else []
+        if own:
+            route = "IV_INFUSION" if own[0].value == "BOLUS" and m.entry.is_fluid else (
+                "IV_PUSH" if own[0].value == "BOLUS" else own[0].value)
     if route is None and m.entry.is_fluid and status == "given" and ev.purpose != "flush" and (
             (vol or 0) >= 100 or vol is None):
         route = "IV_INFUSION"  # a bag hung / started / opened
@@ -640,11 +681,15 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         cuts = [x.end() for x in _CLAUSE_CUT.finditer(clause) if x.end() <= rel]
         nxt = next((x.start() for x in _CLAUSE_CUT.finditer(clause) if x.start() >= rel + len(m.text)),
                    len(clause))
-        role = entry_cue_role(clause[(cuts[-1] if cuts else 0):nxt]) or "at"
+        part = _CUED_TIME.sub(" ", clause[(cuts[-1] if cuts else 0):nxt])
+        role = entry_cue_role(part) or "at"
         if role in ("pause", "resume", "infiltrated") and status != "given":
             role = "at"
         ev.time_mentions.insert(0, TimeMention(a.start, a.end, role, a.text))
         ev.spans.append(Span(a.start, a.end, "TIME", "time.entry_leading"))
+    if any(t.role in ("range", "start") and t.start > m.end for t in ev.time_mentions):
+        # "Update 1530: LR 1 L given 1410-1510": the documented interval wins over a header time
+        ev.time_mentions = [t for t in ev.time_mentions if not (t.role == "at" and t.end <= m.start)]
     if ev.dose is None:
         ev.confidence *= 0.9
     ev.spans.sort(key=lambda s: (s.start, s.end))
@@ -682,11 +727,13 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
     if not prevs:
         return None
     prev = prevs[-1]
+    if ev.status == "not_given" and prev.status in ("planned", "ordered") and ev.dose is None:
+        return prev  # "Will give droperidol ... if zofran fails." ... "Droperidol not required."
     if prev.status == "historical" or ev.status in ("historical", "not_given") or m.infusate is not None:
         return None
-    if "infiltrat" in text[prev.mention_start:m.start].lower() and re.search(
-            r"\b(?:restart|re-start|new|resum)", text[max(0, m.start - 40):m.window_end], re.I):
-        return None  # a restart after an infiltration is a new administration (new access)
+    if misc["restart_after_stop"].search(text, prev.mention_start, m.start) and _RESTART.search(
+            text, max(0, m.start - 40), m.window_end):
+        return None  # a restart after an infiltration or a reaction stop is a new administration
     push_inf = {prev.route, ev.route}
     if push_inf == {"IV_PUSH", "IV_INFUSION"}:
         return None
@@ -696,13 +743,24 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
         return prev
     if prev.entry_index == ev.entry_index and ev.dose is not None:
         return None
-    if misc["repeat_cues"].search(text[max(0, m.start - 30):m.end + 40]):
+    lead = text[max(0, m.start - 25):m.start]
+    lead = re.split(r"[.;|\n]", lead)[-1]
+    if misc["repeat_cues"].search(lead + text[m.start:m.window_end]):
         if ev.dose is None and prev.dose is not None:
             ev.dose = Dose(prev.dose.value, prev.dose.unit)
             ev.volume_ml = ev.volume_ml or prev.volume_ml
         return None
+    if ev.purpose == "flush" or prev.purpose == "flush":
+        return None  # every flush is its own event
+    starts = any(t.role == "start" for t in ev.time_mentions) or bool(_START_WORDS.search(window))
+    if starts and ev.dose is not None and prev.entry_index != ev.entry_index and prev.time_mentions and not (
+            prev.dose is not None and prev.dose.unit == "mL" and ev.dose.unit == "mL"
+            and ev.dose.value < prev.dose.value):
+        return None  # a new bag / new dose started
     ends = any(t.role == "end" for t in ev.time_mentions) or bool(_END_WORDS.search(window))
-    if ends and (ev.dose is None or prev.dose is None or _same_dose(ev.dose, prev.dose)):
+    partial = ev.dose is not None and prev.dose is not None and ev.dose.unit == prev.dose.unit == "mL" and (
+        ev.dose.value <= prev.dose.value)
+    if ends and (ev.dose is None or prev.dose is None or _same_dose(ev.dose, prev.dose) or partial):
         return prev
     if ev.dose is None and ev.volume_ml is None:
         return prev
@@ -727,8 +785,8 @@ def _merge_into(prev: AdminEvent, ev: AdminEvent, ongoing: bool = False) -> None
             continue
         if (t.start, t.end) not in seen:
             prev.time_mentions.append(t)
-    if ev.status == "given" and prev.status in ("planned", "ordered", "uncertain"):
-        prev.status, prev.status_cue = "given", ev.status_cue
+    if ev.status in ("given", "not_given") and prev.status in ("planned", "ordered", "uncertain"):
+        prev.status, prev.status_cue = ev.status, ev.status_cue
     if ev.route and (prev.route is None or _ROUTE_RANK.get(ev.route, 2) > _ROUTE_RANK.get(prev.route, 2)):
         prev.route, prev.route_text = ev.route, ev.route_text
     for attr in ("dose", "volume_ml", "concentration", "site", "device", "line_cue", "rate_ml_hr",
@@ -789,7 +847,7 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         if not (misc["anaphora_infusion"].search(seg) or re.match(
                 r"[\s\d:apm.-]*(?:complete|completed|finished|infused|stopped)\b", seg, re.I)):
             continue
-        open_inf = [ev for ev in before if ev.route in ("IV_INFUSION", None, "IV")
+        open_inf = [ev for ev in before if ev.route in ("IV_INFUSION", None, "IV") and ev.purpose != "flush"
                     and not any(x.role in ("end", "range") for x in ev.time_mentions)
                     and (ev.route == "IV_INFUSION" or ev.volume_ml)]
         if not open_inf:
@@ -848,6 +906,33 @@ def _share_infusate(mentions: list[Mention]) -> None:
                     tms = timed.time_mentions
                     e.time_mentions = [TimeMention(t.start, t.end, t.role, t.text) for t in tms]
                     e.spans.extend(Span(t.start, t.end, "TIME", "time.same_infusate") for t in tms)
+
+
+def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
+    """Split a dose documented at a list of clock times into one event per time.
+
+    "Dilaudid 1 mg IV given 0210 and 0545" is two administrations; infusions keep their start/end times.
+    """
+    out: list[AdminEvent] = []
+    for ev in events:
+        times = [t for t in ev.time_mentions if t.role in ("at", "start")]
+        distinct: dict[str, TimeMention] = {}
+        for t in times:
+            distinct.setdefault(re.sub(r"\D", "", t.text), t)
+        ordered = sorted(times, key=lambda t: t.start)
+        listed = all(_TIME_LIST_GAP.fullmatch(text[a.end:b.start])
+                     for a, b in zip(ordered, ordered[1:], strict=False))
+        if (ev.status != "given" or ev.route in ("IV_INFUSION", None) or len(distinct) < 2 or not listed
+                or any(t.role in ("end", "range", "pause", "resume") for t in ev.time_mentions)):
+            out.append(ev)
+            continue
+        for i, t in enumerate(distinct.values()):
+            part = ev if i == 0 else copy.deepcopy(ev)
+            part.time_mentions = [TimeMention(t.start, t.end, t.role, t.text)]
+            keep = {(x.start, x.end) for x in distinct.values()} - {(t.start, t.end)}
+            part.spans = [sp for sp in part.spans if not (sp.label == "TIME" and (sp.start, sp.end) in keep)]
+            out.append(part)
+    return out
 
 
 def _drop_superseded(events: list[AdminEvent]) -> list[AdminEvent]:

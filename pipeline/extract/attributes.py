@@ -58,17 +58,25 @@ def norm_unit(u: str | None) -> str | None:
 
 
 def find_attributes(text: str, start: int = 0, end: int | None = None,
-                    exclude: list[tuple[int, int]] | None = None) -> list[Attr]:
+                    exclude: list[tuple[int, int]] | None = None,
+                    labels: tuple[str, ...] | None = None) -> list[Attr]:
     """Find every attribute in ``text[start:end]``.
 
     Overlapping matches of one family keep the longest (ties: first rule). Matches overlapping an
-    ``exclude`` span (drug mentions) are dropped.
+    ``exclude`` span (drug mentions) are dropped. ``labels`` restricts the search to those labels.
     """
     end = len(text) if end is None else end
     found: list[Attr] = []
     low = text.lower()
     same_len = len(low) == len(text)
+    gates = compiled_misc()["label_gates"]
+    window = low[start:end]
     for lm in label_matchers():
+        if labels is not None and lm.label not in labels:
+            continue
+        gate = gates.get(lm.label)
+        if gate and not any(g in window for g in gate):
+            continue  # cheap substring gate: no rule of this label can match
         rx = lm.lower if same_len else lm.anycase
         for m in rx.finditer(low if same_len else text, start, end):
             if m.end() <= m.start():

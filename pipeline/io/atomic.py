@@ -90,3 +90,22 @@ class AtomicFile:
             self.fh.close()
         with contextlib.suppress(FileNotFoundError):
             self.tmp.unlink()
+
+
+def write_atomic(final: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``final`` atomically and durably (temporary file, fsync, rename, fsync folder).
+
+    Parameters
+    ----------
+    final
+        Target path.
+    data
+        The whole content.
+    """
+    af = AtomicFile(final, "wb")
+    try:
+        af.fh.write(data)
+        af.commit()
+    except BaseException:
+        af.abort()
+        raise

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from infucode.pipeline.io.atomic import AtomicFile, CompressedInput
-from infucode.pipeline.io.records import InputFormatError, InputItem, jsonable, resolve_columns
+from infucode.pipeline.io.records import InputFormatError, InputItem, ReaderBase, jsonable, resolve_columns
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
-class CsvReader:
+class CsvReader(ReaderBase):
     """Read a CSV/TSV file with a header row.
 
     Parameters
@@ -48,7 +48,7 @@ class CsvReader:
         self.columns = dict(columns or {})
         self.size = os.path.getsize(self.path)
         self.total: int | None = None
-        self._pos = 0
+        self._of = self.size  # progress by bytes
         src = CompressedInput(self.path)
         try:
             first = self._lines(src)
@@ -67,25 +67,18 @@ class CsvReader:
         self.rename = resolve_columns(self.header, self.columns)
         self.has_text = any(v in ("text", "note") for v in self.rename.values())
 
-    def fraction(self) -> float | None:
-        """Share of the file read so far (by bytes)."""
-        return min(1.0, self._pos / self.size) if self.size else None
-
     def _lines(self, src: CompressedInput) -> Iterator[str]:
         first = True
         for raw in src.stream:
             if first and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             first = False
-            self._pos = src.position()
+            self._done = src.position()
             yield raw.decode("utf-8", errors="surrogateescape")
-
-    def __iter__(self) -> Iterator[InputItem]:
-        return self.iter_items(0)
 
     def iter_items(self, start: int = 0) -> Iterator[InputItem]:
         """Yield one item per data row, in order, skipping the first ``start`` rows."""
-        self._pos = 0
+        self._done = 0
         src = CompressedInput(self.path)
         try:
             reader = csv.reader(self._lines(src), delimiter=self.delimiter)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from infucode.pipeline.io.atomic import CompressedInput
-from infucode.pipeline.io.records import InputFormatError, InputItem, jsonable
+from infucode.pipeline.io.records import InputFormatError, InputItem, ReaderBase, jsonable
 
 #: Longest JSONL line read into memory (bytes). Longer lines become ``note_too_large`` error records.
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -63,7 +63,7 @@ def parse_json_line(raw: bytes, seq: int, line_no: int) -> InputItem:
     return InputItem(seq, line_no, rec)
 
 
-class JsonlReader:
+class JsonlReader(ReaderBase):
     """Read a ``.jsonl`` file (or standard input when ``path`` is ``"-"``).
 
     Parameters
@@ -78,16 +78,7 @@ class JsonlReader:
             raise InputFormatError(f"input file not found: {self.path}")
         self.size = None if self.path == "-" else os.path.getsize(self.path)
         self.total: int | None = None
-        self._pos = 0
-
-    def fraction(self) -> float | None:
-        """Share of the input read so far (by bytes), or ``None`` for standard input."""
-        if not self.size:
-            return None
-        return min(1.0, self._pos / self.size)
-
-    def __iter__(self) -> Iterator[InputItem]:
-        return self.iter_items(0)
+        self._of = self.size  # progress by bytes; unknown for stdin
 
     def _is_json_array(self) -> bool:
         if self.path == "-" or not self.path.lower().endswith(".json"):
@@ -102,7 +93,7 @@ class JsonlReader:
     def _iter_array(self, start: int) -> Iterator[InputItem]:
         """Read a ``.json`` file holding one array of records (loaded whole: meant for small files)."""
         raw = Path(self.path).read_bytes()
-        self._pos = len(raw)
+        self._done = len(raw)
         try:
             records = json.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError) as exc:
@@ -140,7 +131,7 @@ class JsonlReader:
                     break
                 line_no += 1
                 if src is not None:
-                    self._pos = src.position()
+                    self._done = src.position()
                 if not too_long and not raw.strip():
                     continue
                 if seq < start:
@@ -171,10 +162,6 @@ class JsonlWriter:
     def write(self, record: dict[str, Any]) -> None:
         """Write one record."""
         self.stream.write(dumps(record))
-
-    def write_line(self, line: str) -> None:
-        """Write one already serialised record line."""
-        self.stream.write(line)
 
     def close(self) -> None:
         """Flush the stream (standard output is never closed)."""

@@ -23,12 +23,19 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from infucode.pipeline.io.atomic import fsync_dir, temp_path
-from infucode.pipeline.io.records import InputFormatError, InputItem, clean_cell, jsonable, resolve_columns
+from infucode.pipeline.io.records import (
+    InputFormatError,
+    InputItem,
+    ReaderBase,
+    clean_cell,
+    jsonable,
+    resolve_columns,
+)
 
 READ_BATCH_ROWS = 512
 
 
-class ParquetReader:
+class ParquetReader(ReaderBase):
     """Read a Parquet file one record batch at a time.
 
     Parameters
@@ -50,14 +57,7 @@ class ParquetReader:
         self.header = list(self._pf.schema_arrow.names)
         self.rename = resolve_columns(self.header, dict(columns or {}))
         self.total: int | None = self._pf.metadata.num_rows
-        self._done = 0
-
-    def fraction(self) -> float | None:
-        """Share of rows read so far."""
-        return min(1.0, self._done / self.total) if self.total else None
-
-    def __iter__(self) -> Iterator[InputItem]:
-        return self.iter_items(0)
+        self._of = self.total  # progress by rows
 
     def iter_items(self, start: int = 0) -> Iterator[InputItem]:
         """Yield one item per row, skipping the first ``start`` rows (whole row groups are not decoded)."""

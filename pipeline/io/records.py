@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -49,6 +50,28 @@ class InputItem:
     def fallback_id(self) -> str:
         """Id used for an output record whose input has no usable id."""
         return f"line:{self.line}"
+
+
+class ReaderBase:
+    """What all readers share: iteration from the start and a progress fraction.
+
+    A subclass implements :meth:`iter_items` and keeps ``_done`` (units read so far) against ``_of`` (units in
+    the whole input: bytes, rows or files; ``None`` or 0 when unknown, e.g. standard input).
+    """
+
+    _done: int = 0
+    _of: int | None = None
+
+    def fraction(self) -> float | None:
+        """Return the share of the input read so far, or ``None`` when the input size is unknown."""
+        return min(1.0, self._done / self._of) if self._of else None
+
+    def __iter__(self) -> Iterator[InputItem]:
+        return self.iter_items(0)
+
+    def iter_items(self, start: int = 0) -> Iterator[InputItem]:
+        """Yield one item per input record, skipping the first ``start`` records."""
+        raise NotImplementedError
 
 
 def parse_columns(spec: str | None) -> dict[str, str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from infucode.pipeline.io.records import InputFormatError, InputItem
+from infucode.pipeline.io.records import InputFormatError, InputItem, ReaderBase
 
 #: Files larger than this (bytes) are not read; they become ``note_too_large`` error records.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-class TxtFolderReader:
+class TxtFolderReader(ReaderBase):
     """Read every ``*.txt`` file of a folder.
 
     Parameters
@@ -34,14 +34,7 @@ class TxtFolderReader:
             if p.suffix.lower() == ".txt" and not p.name.startswith(".") and p.is_file()
         )
         self.total: int | None = len(self.files)
-        self._done = 0
-
-    def fraction(self) -> float | None:
-        """Share of files read so far."""
-        return min(1.0, self._done / self.total) if self.total else None
-
-    def __iter__(self) -> Iterator[InputItem]:
-        return self.iter_items(0)
+        self._of = self.total  # progress by files
 
     def iter_items(self, start: int = 0) -> Iterator[InputItem]:
         """Yield one item per file, skipping the first ``start`` files."""

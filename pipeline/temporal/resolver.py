@@ -14,7 +14,7 @@ Flow of :func:`resolve_timeline`:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -33,9 +33,10 @@ from infucode.pipeline.temporal.intervals import (
     round_to_minute,
     run_minutes,
 )
+from infucode.pipeline.temporal.orphans import attach_orphans, orphan_sentences
 from infucode.pipeline.temporal.parse import Clock, ParsedTime, find_line_times, parse_expression
 from infucode.pipeline.temporal.relations import build_relations, is_infusion
-from infucode.pipeline.temporal.textscan import clock_tokens, refine_mentions
+from infucode.pipeline.temporal.textscan import clock_tokens, refine_mentions, sentence_bounds
 
 _START_ROLES = ("start",)
 _PAUSE_ROLES = ("pause", "infiltrated")
@@ -572,7 +573,10 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     for e in ordered:
         e.duration_min = None  # is_infusion must not see a previous run's duration
     # extraction's mentions, checked against (and completed from) the text around each event
-    chosen = refine_mentions(text, ordered, is_infusion)
+    def runs(e: AdminEvent) -> bool:
+        return _can_run(text, e)
+
+    chosen = refine_mentions(text, ordered, lambda e: is_infusion(e) or _sq_infusion(text, e))
     mentions = _collect_mentions(ordered)
     for tms in chosen.values():
         for tm in tms:
@@ -580,12 +584,21 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     used = set(mentions)
     extra: dict[str, list[TimeMention]] = {e.event_id: [] for e in ordered}
     orphans = _orphan_stop_lines(text, ordered, used)
+    orphans += _free_orphans(text, ordered, chosen, orphans)
     for tm in orphans:
-        mentions[(tm.start, tm.end)] = tm.text
+        mentions.setdefault((tm.start, tm.end), tm.text)
     mentions = {span: _with_meridiem(text, span, raw) for span, raw in mentions.items()}
     placed, latest = _place_all(text, mentions, day, has_anchor)
-    # ... and on a line of its own, for the single infusion still open at that time
-    _attach_orphans(ordered, orphans, placed, extra, chosen)
+
+    def placed_start(tm: TimeMention) -> datetime | None:
+        p = placed.get((tm.start, tm.end))
+        return p.start if p is not None else None
+
+    # ... and in a sentence of its own, for the run it belongs to
+    attach_orphans(ordered, orphans, placed_start, chosen, extra, runs)
+    for done in _completion_only(text, ordered, chosen, extra, placed_start):
+        ordered.remove(done)
+        events.remove(done)
     bag_ml = _share_bag_facts(ordered)
     ambiguous_ids: list[str] = []
     for e in ordered:
@@ -608,33 +621,90 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     return Timeline(events=events, flags=flags, encounter_date=anchor.isoformat() if anchor else None)
 
 
-def _attach_orphans(ordered: Sequence[AdminEvent], orphans: Sequence[TimeMention],
-                    placed: dict[tuple[int, int], _Placed], extra: dict[str, list[TimeMention]],
-                    chosen: dict[str, list[TimeMention]]) -> None:
-    """Give a stop line without a drug name to the one infusion open before it (none if several are)."""
-    if not orphans:
-        return
-    taken: set[str] = set()
-    for tm in orphans:
-        p = placed.get((tm.start, tm.end))
-        if p is None or p.start is None:
+def _free_orphans(text: str, ordered: Sequence[AdminEvent], chosen: dict[str, list[TimeMention]],
+                  line_orphans: Sequence[TimeMention]) -> list[TimeMention]:
+    """Start/stop/pause/resume sentences without a drug name, beyond the stop lines already found.
+
+    A time extraction linked to an event written before it (or in its own sentence) stays that event's.
+    """
+    owned: set[tuple[int, int]] = set()
+    for e in ordered:
+        s_lo, _ = sentence_bounds(text, e.mention_start)
+        for m in chosen[e.event_id]:
+            if m.start >= s_lo:
+                owned.add((m.start, m.end))
+    taken = [(m.start, m.end) for m in line_orphans]
+    out = []
+    for tm in orphan_sentences(text, [e.mention_start for e in ordered]):
+        if (tm.start, tm.end) in owned or any(a < tm.end and tm.start < b for a, b in taken):
             continue
-        open_ = []
-        for e in ordered:
-            if e.event_id in taken or e.status != "given" or not is_infusion(e) or e.mention_start > tm.start:
-                continue
-            if any(m.role in ("end", "range") for m in chosen[e.event_id]) or extra[e.event_id]:
-                continue
-            starts = [placed[(m.start, m.end)].start for m in chosen[e.event_id]
-                      if (m.start, m.end) in placed and placed[(m.start, m.end)].start is not None]
-            if not starts or min(s for s in starts if s is not None) >= p.start:
-                continue
-            open_.append(e)
-        groups = {e.infusate_id or e.event_id for e in open_}
-        if len(groups) == 1:
-            for e in open_:
-                extra[e.event_id].append(tm)
-                taken.add(e.event_id)
+        out.append(tm)
+    return out
 
 
+def _event_text(text: str, e: AdminEvent) -> str:
+    lo, _ = _line_bounds(text, e.mention_start)
+    _, hi = sentence_bounds(text, e.mention_start)
+    return text[lo:hi]
 
+
+def _sq_infusion(text: str, e: AdminEvent) -> bool:
+    """Tell a subcutaneous infusion (pump, "infusion", a mL/hr rate) from an SQ injection."""
+    if e.route != "SQ" or e.status != "given":
+        return False
+    return bool(e.rate_ml_hr) or bool(patterns()["sq_infusion_cue"].search(_event_text(text, e)))
+
+
+def _can_run(text: str, e: AdminEvent) -> bool:
+    """Tell whether an event can take start/stop times of its own run (an orphan "Start 0800" line)."""
+    if e.status != "given" or e.purpose in ("flush", "kvo", "diluent"):
+        return False
+    if is_infusion(e) or e.route == "IV_INFUSION":
+        return True
+    if e.route == "SQ":
+        return _sq_infusion(text, e)
+    return e.route in ("IV", None) and (e.volume_ml or 0.0) >= settings()["bag_min_ml"]
+
+
+_PUSH_ROUTES = frozenset({"IV_PUSH", "IM", "PO", "SL", "PR", "INHALED", "TOPICAL", "INTRATHECAL",
+                          "LOCAL_INFILTRATION", "EPIDURAL", "OTHER"})
+
+
+def _completion_only(text: str, ordered: Sequence[AdminEvent], chosen: dict[str, list[TimeMention]],
+                     extra: dict[str, list[TimeMention]],
+                     placed_start: Callable[[TimeMention], datetime | None]) -> list[AdminEvent]:
+    """Close open runs with the completion entries extraction made into events of their own.
+
+    An entry like "0845 cefepime done" whose only times are stop times, written after a given run of the
+    same drug that is still open, documents that run's stop: the stop goes to the run, and the entry is
+    returned so the caller drops it (it is not a second administration).
+    """
+    stop = patterns()["stop_wording"]
+    out: list[AdminEvent] = []
+    for i, c in enumerate(ordered):
+        tms = chosen[c.event_id] + extra[c.event_id]
+        if c.status != "given" or not tms or any(m.role != "end" for m in tms):
+            continue
+        lo, _ = _line_bounds(text, c.mention_start)
+        _, hi = sentence_bounds(text, c.mention_start)
+        if not stop.search(text, lo, hi):
+            continue
+        t = min((x for m in tms if (x := placed_start(m)) is not None), default=None)
+        if t is None:
+            continue
+        for p in reversed(ordered[:i]):
+            if p in out or p.drug != c.drug or p.status != "given" or p.route in _PUSH_ROUTES:
+                continue
+            own = chosen[p.event_id] + extra[p.event_id]
+            if any(m.role in ("end", "range") for m in own):
+                break
+            starts = [x for m in own if m.role in ("start", "at", "resume")
+                      and (x := placed_start(m)) is not None]
+            if not starts or min(starts) >= t:
+                break
+            group = [o for o in ordered if o is p or (p.infusate_id and o.infusate_id == p.infusate_id)]
+            for o in group:
+                extra[o.event_id].extend(m for m in tms if m not in extra[o.event_id])
+            out.append(c)
+            break
+    return out

@@ -35,17 +35,37 @@ _CLOCK = re.compile(
     r"(?:[01]?\d|2[0-4]):[0-5]\d(?:\s*[ap]\.?m\.?)?(?![\d:/])(?!\.\d)" + _UNIT_AFTER + "|"
     r"(?<![\d/:.,#$])(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
     r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/])(?![.,:]\d)" + _UNIT_AFTER + "|"
-    r"(?<![\d/:.,#$])(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?(?![a-z])",
+    r"(?<![\d/:.,#$])(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?(?![a-z])|"
+    r"(?<![\d/:.,#$])(?:[01]?\d|2[0-3])h[0-5]\d(?![\d:/])" + _UNIT_AFTER + "|"
+    r"\b(?:12\s*)?(?:noon|midday|midnight)\b",
     re.IGNORECASE,
 )
+_LIST_GAP = re.compile(r"^\s*(?:,|&|and|,\s*and)\s*$", re.IGNORECASE)
 _CONNECT = re.compile(r"^\s*(?:-+|–|—|to|until|till|thru|through)\s*$", re.IGNORECASE)
 _PUSH_LIKE = frozenset({"IV_PUSH", "IM", "SQ", "PO", "SL", "PR", "INHALED", "TOPICAL", "INTRATHECAL",
                         "LOCAL_INFILTRATION", "EPIDURAL", "INTRA_ARTERIAL", "OTHER"})
 
 
+_YEAR_CONTEXT = re.compile(
+    r"(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?[\s-]*(?:\d{1,2}(?:st|nd|rd|th)?)?"
+    r"|\d{1,2}/\d{1,2})[\s,/-]*$|\b(?:in|year|yr)\s+$",
+    re.IGNORECASE,
+)
+
+
 def clock_tokens(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """Offsets of clock-time tokens in ``text[lo:hi]`` (military, hh:mm, h am/pm; volumes excluded)."""
-    return [(lo + m.start(), lo + m.end()) for m in _CLOCK.finditer(text[lo:hi])]
+    """Offsets of clock-time tokens in ``text[lo:hi]`` (military, hh:mm, h am/pm; volumes excluded).
+
+    A four-digit year after a month name, a day/month or "in" ("20-Nov-2026", "Nov 20, 2026", "in 2022")
+    is no clock time.
+    """
+    out = []
+    for m in _CLOCK.finditer(text[lo:hi]):
+        s, e = lo + m.start(), lo + m.end()
+        if re.fullmatch(r"(?:19|20)\d\d", text[s:e]) and _YEAR_CONTEXT.search(text[max(0, s - 16) : s]):
+            continue
+        out.append((s, e))
+    return out
 
 
 def _line_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -54,19 +74,28 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, (len(text) if end < 0 else end)
 
 
+def _indent(line: str) -> int:
+    """Width of a line's leading whitespace (a tab counts as 4)."""
+    stripped = line.lstrip(" \t")
+    return len(line[: len(line) - len(stripped)].replace("\t", "    "))
+
+
 def event_segment(text: str, e: AdminEvent, later_mentions: Sequence[int]) -> tuple[int, int]:
     """Return the part of the text that belongs to ``e`` (drug mention to next event/sentence/line end).
 
-    Indented lines right after the drug's line continue its entry ("    Admin time: 1410").
+    Lines right after the drug's line that are indented deeper than it continue its entry
+    ("    Admin time: 1410"); an equally indented line is the next row of a table or list.
     """
     lo = e.mention_start
     nxt = next((p for p in later_mentions if p > lo), len(text))
-    _, hi = _line_bounds(text, lo)
+    line_lo, hi = _line_bounds(text, lo)
+    indent = _indent(text[line_lo:hi])
     while hi < len(text) and hi < nxt:
         following_end = text.find("\n", hi + 1)
         following_end = len(text) if following_end < 0 else following_end
         following = text[hi + 1 : following_end]
-        if not following.strip() or not following[:1].isspace():
+        # a continuation is indented deeper than the entry; an equally indented line is the next row
+        if not following.strip() or _indent(following) <= indent:
             break
         hi = following_end
     hi = min(hi, nxt)
@@ -83,11 +112,17 @@ def event_segment(text: str, e: AdminEvent, later_mentions: Sequence[int]) -> tu
 
 
 def _role(gap: str) -> str:
-    """Role of a clock time from the words just before it (the later of start/stop wording wins)."""
+    """Role of a clock time from the words just before it (the later of start/stop wording wins).
+
+    ``repeat`` marks a further dose of the same entry ("repeated at 1515"); it is never the event's time.
+    """
     n = pattern_numbers().get("role_context_chars", 30)
     window = gap[-n:]
     stop = [m.end() for m in patterns()["stop_wording"].finditer(window)]
     start = [m.end() for m in patterns()["start_wording"].finditer(window)]
+    repeat = [m.end() for m in patterns()["repeat_wording"].finditer(window)]
+    if repeat and max(repeat) >= max(stop + start, default=-1):
+        return "repeat"  # "repeated at 1515": a further dose, not this administration's time
     if stop and (not start or max(stop) > max(start)):
         return "end"
     if start:
@@ -109,7 +144,10 @@ def scan_segment(text: str, lo: int, hi: int) -> list[TimeMention]:
             prev_end = e2
             i += 2
             continue
-        out.append(TimeMention(s, e, _role(text[prev_end:s]), text[s:e]))
+        role = _role(text[prev_end:s])
+        if role == "at" and out and out[-1].role == "repeat" and _LIST_GAP.match(text[prev_end:s]):
+            role = "repeat"  # "repeated at 1515 and 1525"
+        out.append(TimeMention(s, e, role, text[s:e]))
         prev_end = e
         i += 1
     return out
@@ -140,6 +178,78 @@ def _adjacent_pair_later(mentions: list[TimeMention], text: str) -> list[TimeMen
         if re.fullmatch(r"[\s|]*", text[a.end : b.start]) and "\n" not in text[a.end : b.start]:
             drop.add(id(a))
     return [m for m in mentions if id(m) not in drop]
+
+
+def _cells(line: str) -> list[tuple[int, int]]:
+    """Column spans of a table line: pipe-separated cells, else runs separated by 2+ spaces or a tab."""
+    if "|" in line:
+        out, pos = [], 0
+        for part in line.split("|"):
+            out.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        return out
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def _header_roles(line: str) -> dict[int, str]:
+    """Column index -> role ("start" / "end") of a table header line naming start and/or stop columns."""
+    roles: dict[int, str] = {}
+    for i, (a, b) in enumerate(_cells(line)):
+        cell = line[a:b]
+        if patterns()["column_start"].match(cell):
+            roles[i] = "start"
+        elif patterns()["column_end"].match(cell):
+            roles[i] = "end"
+    return roles
+
+
+def column_mentions(text: str, pos: int) -> list[TimeMention]:
+    """Return the times in the table row at ``pos`` with their column roles ("Med | Start | Stop").
+
+    The header is the nearest line above (within a few lines) that names a start or stop column and is
+    laid out like the row (pipes, or aligned columns). Empty when the row is not under such a header.
+    """
+    lo, hi = _line_bounds(text, pos)
+    row = text[lo:hi]
+    piped = "|" in row
+    if not piped and not re.search(r"\S(?: {2,}|\t)\S", row):
+        return []
+    h_hi = lo - 1
+    for _ in range(pattern_numbers().get("header_max_lines_above", 12)):
+        if h_hi <= 0:
+            return []
+        h_lo = text.rfind("\n", 0, h_hi) + 1
+        header = text[h_lo:h_hi]
+        if ("|" in header) == piped and header.strip():
+            roles = _header_roles(header)
+            if roles:
+                return _row_times(text, lo, hi, header, h_lo, roles, piped)
+        if not header.strip() or (("|" in header) != piped):
+            return []
+        h_hi = h_lo - 1
+    return []
+
+
+def _row_times(text: str, lo: int, hi: int, header: str, h_lo: int, roles: dict[int, str],
+               piped: bool) -> list[TimeMention]:
+    row = text[lo:hi]
+    row_cells = _cells(row)
+    head_cells = _cells(header)
+    out: list[TimeMention] = []
+    for s, e in clock_tokens(text, lo, hi):
+        rel = s - lo
+        if piped:
+            idx = next((i for i, (a, b) in enumerate(row_cells) if a <= rel < b), None)
+        else:
+            # aligned columns: the header cell that starts at or before the time (and closest)
+            idx = None
+            for i, (a, _b) in enumerate(head_cells):
+                if a <= rel + 1:
+                    idx = i
+        if idx is None or idx not in roles:
+            continue
+        out.append(TimeMention(s, e, roles[idx], text[s:e]))
+    return out
 
 
 def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -211,10 +321,15 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
         start_like = [m for m in mentions if m.role in ("start", "at", "range")]
         in_seg = [m for m in start_like if lo <= m.start < hi]
         near = [m for m in start_like if s_lo <= m.start < max(hi, s_hi)]
+        columns = column_mentions(text, e.mention_start)
         own_start = [m for m in found if m.role in ("start", "at", "range")]
         # an infusion's later "start" mentions may be restarts after a pause or infiltration
         later_starts = [m for m in start_like if m.role == "start" and m.start >= hi] if infusion else []
-        if in_seg:
+        if any(c.role == "start" for c in columns):
+            # a table row under "Start | Stop" headers: the columns say which time is which
+            row_lo, row_hi = _line_bounds(text, e.mention_start)
+            mentions = [m for m in other if not row_lo <= m.start < row_hi] + columns + later_starts
+        elif in_seg:
             mentions = other + in_seg + later_starts
         elif own_start:
             # the time written right after the drug beats a line timestamp or a time from elsewhere

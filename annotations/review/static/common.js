@@ -255,6 +255,16 @@
     return out;
   }
 
-  window.IC = { el, svg, clear, api, download, renderNote, renderLegend, renderTimeline, selectionOffsets,
-    fmtTime, fmtDose, eventSpans, parseTime, hhmm };
+  /** Fill a list with the coder's flags (code, message, event ids), or "No flags.". */
+  function renderFlags(ul, flags) {
+    clear(ul);
+    if (!flags.length) { ul.appendChild(el("li", { text: "No flags." })); return; }
+    for (const f of flags) {
+      ul.appendChild(el("li", { class: f.severity }, [el("span", { class: "fcode", text: f.code }), f.message,
+        f.event_ids && f.event_ids.length ? el("span", { class: "muted small", text: "  (" + f.event_ids.join(", ") + ")" }) : null]));
+    }
+  }
+
+  window.IC = { el, svg, clear, api, download, renderNote, renderLegend, renderTimeline, renderFlags,
+    selectionOffsets, fmtTime, fmtDose, eventSpans, parseTime, hhmm };
 })();

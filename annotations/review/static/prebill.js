@@ -1,7 +1,8 @@
 /* Pre-bill page: code a note, show evidence/timeline/lines, accept/reject/edit lines, export. */
 "use strict";
 (function () {
-  const { el, clear, api, renderNote, renderLegend, renderTimeline, fmtTime, fmtDose, eventSpans } = window.IC;
+  const { el, clear, api, renderNote, renderLegend, renderTimeline, renderFlags, fmtTime, fmtDose,
+    eventSpans } = window.IC;
   const $ = (id) => document.getElementById(id);
   const LABELS = ["DRUG", "DOSE", "VOLUME", "RATE", "CONCENTRATION", "ROUTE", "SITE", "TIME", "DURATION", "STATUS",
     "LINE_CUE", "PURPOSE", "WASTE"];
@@ -54,7 +55,7 @@
     $("note-meta").textContent = `${rec.id} · ${rec.setting} · ${rec.events.length} events`;
     renderTimeline($("timeline"), rec.events);
     renderLines();
-    renderFlags(rec.flags);
+    renderFlags($("flags"), rec.flags);
     renderEvents(rec.events);
   }
 
@@ -105,16 +106,6 @@
       }
       tb.appendChild(tr);
     });
-  }
-
-  function renderFlags(flags) {
-    const ul = $("flags");
-    clear(ul);
-    if (!flags.length) { ul.appendChild(el("li", { text: "No flags." })); return; }
-    for (const f of flags) {
-      ul.appendChild(el("li", { class: f.severity }, [el("span", { class: "fcode", text: f.code }), f.message,
-        f.event_ids && f.event_ids.length ? el("span", { class: "muted small", text: "  (" + f.event_ids.join(", ") + ")" }) : null]));
-    }
   }
 
   function renderEvents(events) {

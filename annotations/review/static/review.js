@@ -1,7 +1,8 @@
 /* Review page: step through notes, correct spans / events / codes; every change is saved at once. */
 "use strict";
 (function () {
-  const { el, clear, api, renderNote, renderLegend, renderTimeline, selectionOffsets } = window.IC;
+  const { el, clear, api, renderNote, renderLegend, renderTimeline, renderFlags, selectionOffsets } =
+    window.IC;
   const $ = (id) => document.getElementById(id);
   const root = $("review-root");
   const SID = +root.dataset.sid, POS = +root.dataset.pos, TOTAL = +root.dataset.total;
@@ -47,7 +48,7 @@
       updateProgress(d.progress.done);
       setSaveState(d.annotation.saved ? "saved" : "", d.annotation.saved ? `Saved · rev ${d.annotation.revision}` : "Not yet reviewed (pre-annotation)");
       $("review-main").hidden = false;
-      renderFlags(d.pre.flags || []);
+      renderFlags($("flags"), d.pre.flags || []);
       renderAll();
     } catch (e) { showError(e.message); }
   }
@@ -254,16 +255,6 @@
           list.splice(list.indexOf(l), 1); save("delete-line"); renderCodes();
         } })]),
       ]));
-    }
-  }
-
-  function renderFlags(flags) {
-    const ul = $("flags");
-    clear(ul);
-    if (!flags.length) { ul.appendChild(el("li", { text: "No flags." })); return; }
-    for (const f of flags) {
-      ul.appendChild(el("li", { class: f.severity }, [el("span", { class: "fcode", text: f.code }), f.message,
-        f.event_ids && f.event_ids.length ? el("span", { class: "muted small", text: "  (" + f.event_ids.join(", ") + ")" }) : null]));
     }
   }
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from infucode.annotations.schema import AdminEvent, CodingResult, Dose
 from infucode.pipeline.coding import code_events
+from infucode.pipeline.coding.tables import TABLE_FILES
 
 DAY = datetime(2026, 11, 20)
 
@@ -89,3 +93,12 @@ def flag_codes(result: CodingResult) -> set[str]:
 def run(events: list[AdminEvent], setting: str = "facility", pos: str | None = None) -> CodingResult:
     """Code events with the packaged tables."""
     return code_events(events, setting=setting, place_of_service=pos)
+
+
+def copy_tables(folder: Path) -> Path:
+    """Copy every packaged coding table into ``folder`` (to edit one and load them with ``load_tables``)."""
+    src = resources.files("infucode.pipeline") / "resources" / "coding"
+    for name in TABLE_FILES:
+        with resources.as_file(src / f"{name}.v1.csv") as p:
+            shutil.copy(p, folder / f"{name}.v1.csv")
+    return folder

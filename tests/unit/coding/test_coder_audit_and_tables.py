@@ -1,12 +1,10 @@
 """Audit flags (rules 21, 24, 25, 29, 35, 39, 40, 27) and the table loader's validation."""
 
-import shutil
 from dataclasses import replace
-from importlib import resources
 from pathlib import Path
 
 import pytest
-from coding_helpers import codes, ev, flag_codes, fluid, run
+from coding_helpers import codes, copy_tables, ev, flag_codes, fluid, run
 from infucode.annotations.schema import CodeLine
 from infucode.pipeline.coding import TableError, code_events, load_tables
 from infucode.pipeline.coding.audit import audit_claim
@@ -112,37 +110,13 @@ def test_unknown_setting_is_refused():
         code_events([], setting="inpatient")
 
 
-def _copy_tables(tmp_path: Path) -> Path:
-    src = resources.files("infucode.pipeline") / "resources" / "coding"
-    for name in (
-        "thresholds",
-        "admin_categories",
-        "routes",
-        "place_of_service",
-        "modifiers",
-        "fluids",
-        "hydration_reasons",
-        "not_hydration_cues",
-        "hcpcs_overrides",
-        "drug_hcpcs",
-        "brand_hcpcs",
-        "chemo_drugs",
-        "addon_primaries",
-        "mue",
-        "ptp",
-    ):
-        with resources.as_file(src / f"{name}.v1.csv") as p:
-            shutil.copy(p, tmp_path / f"{name}.v1.csv")
-    return tmp_path
-
-
 def test_loader_reads_a_folder_of_tables(tmp_path):
-    folder = _copy_tables(tmp_path)
+    folder = copy_tables(tmp_path)
     assert load_tables(folder).categories["tpd_push"].initial_code == "96374"
 
 
 def test_loader_error_names_file_row_and_column(tmp_path):
-    folder = _copy_tables(tmp_path)
+    folder = copy_tables(tmp_path)
     path = folder / "thresholds.v1.csv"
     lines = path.read_text().splitlines()
     lines[1] = lines[1].replace(",15,", ",fifteen,")
@@ -152,7 +126,7 @@ def test_loader_error_names_file_row_and_column(tmp_path):
 
 
 def test_loader_error_for_a_bad_code(tmp_path):
-    folder = _copy_tables(tmp_path)
+    folder = copy_tables(tmp_path)
     path = folder / "admin_categories.v1.csv"
     path.write_text(path.read_text().replace("96374", "9637X", 1))
     with pytest.raises(TableError, match=r"admin_categories\.v1\.csv row \d+ column 'initial_code'"):
@@ -160,7 +134,7 @@ def test_loader_error_for_a_bad_code(tmp_path):
 
 
 def test_loader_error_for_a_missing_file(tmp_path):
-    folder = _copy_tables(tmp_path)
+    folder = copy_tables(tmp_path)
     (folder / "mue.v1.csv").unlink()
     with pytest.raises(TableError, match="mue.v1.csv"):
         load_tables(folder)

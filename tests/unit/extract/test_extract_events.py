@@ -158,3 +158,57 @@ def test_docs_serialize_and_pipe_with_two_processes(nlp):
 @pytest.mark.parametrize("text", ["", "   \n\n", "no meds documented", "1410", "|||", "\t\t"])
 def test_degenerate_texts(extract, text):
     assert extract(text) == []
+
+
+def test_arbitrary_text_never_crashes_and_spans_stay_in_bounds(nlp):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list("abcNSLR0123456789 .,;:|/-@\n\t()%+") + [
+        "zofran ", "4 mg ", "IVP ", "1410 ", "NS ", "1L ", "held ", "given ", "KCl ", "in ", "mL/hr "])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(alphabet, max_size=60).map("".join))
+    def check(text):
+        for e in doc_events(nlp(text)):
+            assert e.status in ("given", "not_given", "planned", "ordered", "historical", "uncertain")
+            for s in e.spans:
+                assert 0 <= s.start < s.end <= len(text)
+            for t in e.time_mentions:
+                assert text[t.start:t.end] == t.text
+
+    check()
+
+
+def test_dose_given_at_a_list_of_times_is_one_event_per_time(extract):
+    evs = extract("Dilaudid 1 mg IV given 0210 and 0545, last dose 0545.")
+    assert [t.text for e in evs for t in e.time_mentions][:2] == ["0210", "0545"]
+    assert len(evs) == 2 and all(e.dose.value == 1.0 for e in evs)
+
+
+def test_dictated_spelled_out_amounts(extract):
+    evs = extract("Patient was given two grams of Ancef IV piggyback. We gave one liter of lactated ringers.")
+    assert [(e.drug, e.dose.value, e.dose.unit) for e in evs] == [
+        ("cefazolin", 2.0, "g"), ("lactated ringer's", 1000.0, "mL")]
+
+
+def test_mar_block_with_indented_detail_lines(extract):
+    text = ("ondansetron (ZOFRAN) 2 mg/mL injection 4 mg\n  Action: Given\n  Dose: 4 mg\n  Rate: -\n"
+            "  Route: Intravenous\n  Site: Right Forearm\n  Time: 05/04/26 0913\n")
+    e = one(extract, text)
+    assert (e.dose.value, e.route, e.site, [t.text for t in e.time_mentions]) == (
+        4.0, "IV", "Right Forearm", ["0913"])
+
+
+def test_table_dose_column_wins_over_product_strength(extract):
+    e = one(extract, "fentaNYL (SUBLIMAZE) 100 mcg/2 mL inj | 50 mcg | IV Push | 0212 | Given")
+    assert (e.dose.value, e.dose.unit, e.route) == (50.0, "mcg", "IV_PUSH")
+
+
+def test_restart_after_reaction_stop_is_a_new_event(extract):
+    text = ("0900 rituximab 700 mg in 500 mL NS started at 50 mL/hr.\n"
+            "1005 throat tightness. INFUSION STOPPED.\n"
+            "1040 rituximab restarted at 75 mL/hr.\n1340 rituximab infusion complete.")
+    evs = [e for e in extract(text) if e.drug == "rituximab"]
+    assert [[(t.text, t.role) for t in e.time_mentions] for e in evs] == [
+        [("0900", "start"), ("1005", "end")], [("1040", "start"), ("1340", "end")]]

@@ -38,13 +38,16 @@ def test_link_training_is_deterministic(tiny_split):
 
 
 def _rule_events(records, status="given"):
-    """Fake rule output: every gold drug found with the given status and only its DOSE span linked."""
+    """Fake rule output: every gold drug and span found, but every TIME of a note linked to its first drug."""
     out = {}
     for rec in records:
         evs = []
+        times = sorted({(s["start"], s["end"]) for ev in rec["gold_events"] for s in ev["spans"]
+                        if s["label"] == "TIME"})
         for n, ev in enumerate(rec["gold_events"], 1):
-            spans = [Span(s["start"], s["end"], s["label"]) for s in ev["spans"]
-                     if s["label"] in ("DRUG", "DOSE")]
+            spans = [Span(s["start"], s["end"], s["label"]) for s in ev["spans"] if s["label"] != "TIME"]
+            if n == 1:
+                spans += [Span(s, e, "TIME") for s, e in times]
             d = next(s for s in ev["spans"] if s["label"] == "DRUG")
             evs.append(AdminEvent(f"e{n}", ev["drug"], drug_text=ev["drug_text"], status=status,
                                   mention_start=d["start"], spans=spans))
@@ -58,9 +61,12 @@ def test_comparison_with_rules_records_a_decision(tiny_split):
     _, rep = train_link(train, test, rules, _cfg("link"))
     systems = rep["comparison"]["systems"]
     assert {"rules", "model", "combined", "nearest_drug"} <= set(systems)
-    # the fake rules link only doses: perfect precision, poor recall
-    assert systems["rules"]["precision"]["value"] == 1.0
-    assert systems["rules"]["recall"]["value"] < 0.6
+    # the fake rules put every time on the first drug: wrong links both ways
+    assert systems["rules"]["precision"]["value"] < 1.0
+    assert systems["rules"]["recall"]["value"] < 1.0
+    per_label = rep["per_label"]
+    assert per_label["DOSE"]["rules"]["f1"]["value"] == 1.0
+    assert per_label["TIME"]["rules"]["f1"]["value"] < per_label["TIME"]["model"]["f1"]["value"]
     assert "use_in_pipeline" in rep["decision"] and "reason" in rep["decision"]
     _, srep = train_status(train, test, rules, _cfg("status"))
     assert srep["comparison"]["systems"]["rules"]["f1[given]"]["value"] > 0

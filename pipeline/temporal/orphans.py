@@ -1,0 +1,160 @@
+"""Time statements without a drug name ("Start 0800 via port. End 1030.", "0930 IV paused - to CT").
+
+Notes often document an infusion's run in sentences of their own after the order or drug line: a start, a
+stop, a pause and a resume, each with a clock time and no drug name. :func:`orphan_sentences` finds them
+(per sentence, so "Infusion finished 1445." counts even when the same line names another drug later);
+:func:`attach_orphans` gives each to the run it belongs to:
+
+* a start goes to the nearest given event written before it that can run (infusion, IV bag, SQ pump
+  infusion) and has no start of its own;
+* a stop or a pause goes to the one run open at that time (none when several are);
+* a resume goes to the run that was paused.
+
+A clock time extraction linked to an event written *after* it, in another sentence, is taken back from
+that event when it is attached here (the flush after "Start 0800 ... End 1030" does not own those times).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from infucode.annotations.schema import AdminEvent, TimeMention
+from infucode.pipeline.temporal._resources import pattern_numbers, patterns
+from infucode.pipeline.temporal.textscan import clock_tokens, sentence_bounds
+
+_ROLE_KEYS = (("pause", "pause_wording"), ("resume", "resume_wording"), ("end", "stop_wording"),
+              ("start", "start_wording"))
+
+
+def _cues(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    """Role cues in ``text[lo:hi]``; a pause/resume cue hides a start/stop cue it overlaps ("restarted")."""
+    found: list[tuple[int, int, str]] = []
+    for role, key in _ROLE_KEYS:
+        for m in patterns()[key].finditer(text, lo, hi):
+            if any(a < m.end() and m.start() < b for a, b, _ in found):
+                continue
+            found.append((m.start(), m.end(), role))
+    return sorted(found)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        if text[pos] == "\n":
+            pos += 1
+            continue
+        lo, hi = sentence_bounds(text, pos)
+        lo = max(lo, pos)
+        if hi <= pos:
+            hi = text.find("\n", pos)
+            hi = n if hi < 0 else hi
+        out.append((lo, hi))
+        pos = hi + 1
+    return out
+
+
+def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMention]:
+    """Clock times with a start / end / pause / resume cue in sentences that name no event's drug."""
+    before = pattern_numbers().get("role_context_chars", 30)
+    after = pattern_numbers().get("orphan_cue_after_chars", 40)
+    out: list[TimeMention] = []
+    for lo, hi in _sentences(text):
+        if any(lo <= s < hi for s in mention_starts):
+            continue
+        tokens = clock_tokens(text, lo, hi)
+        if not tokens:
+            continue
+        cues = _cues(text, lo, hi)
+        if not cues:
+            continue
+        for s, e in tokens:
+            prior = [c for c in cues if c[1] <= s and s - c[1] <= before]
+            nxt = [c for c in cues if c[0] >= e and c[0] - e <= after]
+            if prior and not any(ts >= prior[-1][1] and ts < s for ts, _ in tokens if ts != s):
+                role = prior[-1][2]
+            elif nxt:
+                role = nxt[0][2]
+            elif prior:
+                role = prior[-1][2]
+            else:
+                continue
+            out.append(TimeMention(s, e, role, text[s:e]))
+    return out
+
+
+def attach_orphans(events: Sequence[AdminEvent], orphans: Sequence[TimeMention],
+                   placed_start: Callable[[TimeMention], datetime | None],
+                   chosen: dict[str, list[TimeMention]], extra: dict[str, list[TimeMention]],
+                   runs: Callable[[AdminEvent], bool]) -> None:
+    """Give each orphan time to the run it belongs to (module docstring); updates ``extra``, ``chosen``.
+
+    Parameters
+    ----------
+    events
+        The note's events in text order.
+    orphans
+        Orphan time mentions (text order).
+    placed_start
+        The calendar time of a mention (None when it could not be placed).
+    chosen
+        Mentions the resolver uses per event; a taken-back time is removed from a later event's list.
+    extra
+        Per event, orphan mentions attached so far (appended to).
+    runs
+        Tells whether an event can be a timed run (infusion, IV bag, SQ infusion).
+    """
+    def times(e: AdminEvent, roles: tuple[str, ...]) -> list[datetime]:
+        out = []
+        for m in chosen[e.event_id] + extra[e.event_id]:
+            if m.role in roles and (t := placed_start(m)) is not None:
+                out.append(t)
+        return out
+
+    paused: dict[str, bool] = {}
+    for tm in sorted(orphans, key=lambda m: m.start):
+        t = placed_start(tm)
+        if t is None:
+            continue
+        given_before = [e for e in events if e.status == "given" and e.mention_start < tm.start]
+        targets: list[AdminEvent] = []
+        if tm.role == "start":
+            if given_before:
+                last = given_before[-1]
+                group = [e for e in given_before
+                         if e is last or (last.infusate_id and e.infusate_id == last.infusate_id)]
+                if all(runs(e) and not times(e, ("start", "at", "range", "resume")) for e in group):
+                    targets = group
+        elif tm.role in ("end", "pause"):
+            open_ = [e for e in given_before if runs(e) and _open_at(e, t, times, tm.role)
+                     and not (tm.role == "pause" and paused.get(e.event_id))]
+            if len({e.infusate_id or e.event_id for e in open_}) == 1:
+                targets = open_
+        elif tm.role == "resume":
+            targets = [e for e in given_before if paused.get(e.event_id)]
+        if not targets:
+            continue
+        for e in targets:
+            extra[e.event_id].append(tm)
+            if tm.role == "pause":
+                paused[e.event_id] = True
+            elif tm.role == "resume":
+                paused[e.event_id] = False
+        target_ids = {e.event_id for e in targets}
+        for e in events:
+            if e.event_id in target_ids or e.mention_start <= tm.start:
+                continue
+            chosen[e.event_id] = [m for m in chosen[e.event_id] if (m.start, m.end) != (tm.start, tm.end)]
+
+
+def _open_at(e: AdminEvent, t: datetime, times: Callable[..., list[datetime]], role: str) -> bool:
+    """Tell whether the run started before ``t`` and is not stopped (a pause may precede its stop)."""
+    starts = times(e, ("start", "at", "resume"))
+    if not starts or min(starts) >= t:
+        return False
+    ends = times(e, ("end", "range"))
+    if role == "pause":
+        return not ends or max(ends) > t
+    return not ends
