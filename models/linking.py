@@ -311,6 +311,7 @@ def relink_events(
     margin: float = 0.3,
     max_line_dist: int = 3,
     max_char_dist: int = 600,
+    detach_time: bool = False,
 ) -> list[dict[str, Any]]:
     """Move attribute values between ``events`` (in place) where the linking model is confident.
 
@@ -319,7 +320,9 @@ def relink_events(
     from its rule owner A to another event B only when the model says "not A" and "B" with
     ``|p - 0.5| >= margin``, B is the only such event, B has no value for that attribute and A got the
     value from this span alone (A has one span of that kind). ROUTE/SITE/RATE/TIME are shared (copied) to
-    B when the model confidently says both own it. Nothing is removed without a new owner.
+    B when the model confidently says both own it. Nothing is removed without a new owner, except with
+    ``detach_time``: a time the model confidently says is not the event's is dropped when the event keeps
+    at least one other time.
 
     Returns
     -------
@@ -357,6 +360,15 @@ def relink_events(
         no = {e for (a, e), p in best.items() if a == ai and p <= 0.5 - margin}
         receivers = [e for e in sorted(yes) if e not in own and _lacks(events[e], label)]
         if not receivers:
+            if detach_time and label == "TIME":
+                for a in sorted(own & no):
+                    ev = events[a]
+                    keep = [t for t in ev.time_mentions if not _overlaps((t.start, t.end), span[:2])]
+                    if keep and len(keep) < len(ev.time_mentions):
+                        ev.time_mentions = keep
+                        ev.spans = [s for s in ev.spans if not (s.label == "TIME"
+                                                                and _overlaps((s.start, s.end), span[:2]))]
+                        changes.append({"label": label, "from": ev.event_id, "to": None, "shared": False})
             continue
         donors = [a for a in sorted(own) if a in no]
         if len(donors) == 1 and len(own) == 1 and len(receivers) == 1:

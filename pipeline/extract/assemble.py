@@ -150,6 +150,7 @@ def assemble(
             if a <= s < b:
                 m.section = cat
         mentions.append(m)
+    mentions = [m for m in mentions if not (m.entry.is_fluid and misc["not_a_drug_after"].match(text, m.end))]
     mentions = _collapse_aliases(text, mentions)
     for i, m in enumerate(mentions):
         ee = entries[m.entry_index][1] if m.entry_index < len(entries) else len(text)
@@ -267,6 +268,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
           entry_of: Any, sent_of: Any, leading_ids: set[int]) -> None:
     """Attach each attribute to one drug mention (see module docstring)."""
     by_entry: dict[int, list[Mention]] = {}
+    misc_calc = compiled_misc()["calc_result_before"]
     for m in mentions:
         by_entry.setdefault(m.entry_index, []).append(m)
     for a in attrs:
@@ -302,7 +304,10 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         elif prev is not None:
             same_sentence = sent_of(prev.start) == sent_of(a.start)
             between = text[prev.end:a.start]
-            if a.label in ("dose", "volume", "concentration", "rate", "route") and not same_sentence:
+            calc = a.label == "dose" and misc_calc.search(text, max(0, a.start - 14), a.start)
+            if calc and not any(x.label == "dose" and x.start > prev.end for x in prev.attrs):
+                target = prev  # "8 mg/kg x 68 kg = 544 mg": the computed dose of the drug above
+            elif a.label in ("dose", "volume", "concentration", "rate", "route") and not same_sentence:
                 target = nxt if (nxt is not None and sent_of(nxt.start) == sent_of(a.start)) else None
                 if target is None and _is_cells(between):
                     target = prev  # flowsheet/MAR row or block: one drug, its cells after it
@@ -415,6 +420,13 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
             continue
         host = mentions[i - 1]
         if host.diluent_of is not None or fl.entry_index - host.entry_index > 1:
+            continue
+        sent_lo = max(entries_[fl.entry_index][0], text.rfind(".", 0, fl.start) + 1)
+        if not host.entry.is_fluid and misc["diluent_verbs"].search(text, sent_lo, fl.start):
+            fl.diluent_of = host
+            have = {a.label for a in host.attrs}
+            host.attrs.extend(a for a in fl.attrs if a.label not in have or a.label in ("time", "line_cue"))
+            host.alias_spans.append((fl.start, fl.end))
             continue
         if host.entry_index != fl.entry_index:
             fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start])
@@ -731,6 +743,8 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
         return prev  # "Will give droperidol ... if zofran fails." ... "Droperidol not required."
     if prev.status == "historical" or ev.status in ("historical", "not_given") or m.infusate is not None:
         return None
+    if ev.status in ("planned", "ordered") and prev.status == "given":
+        return None  # a later plan/order ("discharge with zofran ODT") is not the dose already given
     if misc["restart_after_stop"].search(text, prev.mention_start, m.start) and _RESTART.search(
             text, max(0, m.start - 40), m.window_end):
         return None  # a restart after an infiltration or a reaction stop is a new administration
@@ -834,6 +848,13 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         if t is None:
             continue
         before = [ev for ev in events if ev.mention_start < s and ev.status == "given"]
+        if misc["verb_led_sentence"].match(seg) and before and before[-1].entry_index >= ei - 1 and not any(
+                x.role in ("start", "at", "range") for x in before[-1].time_mentions):
+            last = before[-1]
+            for a in times:
+                last.time_mentions.append(TimeMention(a.start, a.end, time_role(text, a, s), a.text))
+                last.spans.append(Span(a.start, a.end, "TIME", "time.verb_sentence"))
+            continue
         rate_only = misc["rate_only_entry"]
         if rate_only.match(seg.strip()) or rate_only.match(text[entries[ei][0]:e].strip()):
             cand = [ev for ev in before if ev.route == "IV_INFUSION" and not any(

@@ -11,16 +11,19 @@ stop, a pause and a resume, each with a clock time and no drug name. :func:`orph
 * a resume goes to the run that was paused.
 
 A clock time extraction linked to an event written *after* it, in another sentence, is taken back from
-that event when it is attached here (the flush after "Start 0800 ... End 1030" does not own those times).
+that event when it is attached here (the flush after "Start 0800 ... End 1030" does not own those times),
+unless it is the line's leading entry timestamp, which every statement of the line shares.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from infucode.annotations.schema import AdminEvent, TimeMention
-from infucode.pipeline.temporal._resources import pattern_numbers, patterns
+from infucode.pipeline.temporal._resources import pattern_numbers, patterns, settings
+from infucode.pipeline.temporal.intervals import run_minutes
 from infucode.pipeline.temporal.textscan import clock_tokens, sentence_bounds
 
 _ROLE_KEYS = (("pause", "pause_wording"), ("resume", "resume_wording"), ("end", "stop_wording"),
@@ -85,14 +88,20 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
     return out
 
 
-def attach_orphans(events: Sequence[AdminEvent], orphans: Sequence[TimeMention],
+def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[TimeMention],
                    placed_start: Callable[[TimeMention], datetime | None],
                    chosen: dict[str, list[TimeMention]], extra: dict[str, list[TimeMention]],
                    runs: Callable[[AdminEvent], bool]) -> None:
     """Give each orphan time to the run it belongs to (module docstring); updates ``extra``, ``chosen``.
 
+    When several runs are open at a stop or pause, the ones the sentence names ("VANCO INFUSED" -> the
+    vancomycin run; a word of 4+ letters that starts the drug name or its written form) are kept, and
+    runs whose volume and rate say they finished well before are dropped.
+
     Parameters
     ----------
+    text
+        The note text.
     events
         The note's events in text order.
     orphans
@@ -130,6 +139,8 @@ def attach_orphans(events: Sequence[AdminEvent], orphans: Sequence[TimeMention],
         elif tm.role in ("end", "pause"):
             open_ = [e for e in given_before if runs(e) and _open_at(e, t, times, tm.role)
                      and not (tm.role == "pause" and paused.get(e.event_id))]
+            s_lo, s_hi = sentence_bounds(text, tm.start)
+            open_ = _narrow(open_, t, times, text[s_lo:s_hi])
             if len({e.infusate_id or e.event_id for e in open_}) == 1:
                 targets = open_
         elif tm.role == "resume":
@@ -143,6 +154,9 @@ def attach_orphans(events: Sequence[AdminEvent], orphans: Sequence[TimeMention],
             elif tm.role == "resume":
                 paused[e.event_id] = False
         target_ids = {e.event_id for e in targets}
+        line_lo = text.rfind("\n", 0, tm.start) + 1
+        if not text[line_lo : tm.start].strip(" \t*-[(>"):
+            continue  # the line's entry timestamp is shared by every statement of the line
         for e in events:
             if e.event_id in target_ids or e.mention_start <= tm.start:
                 continue
@@ -158,3 +172,32 @@ def _open_at(e: AdminEvent, t: datetime, times: Callable[..., list[datetime]], r
     if role == "pause":
         return not ends or max(ends) > t
     return not ends
+
+
+def _named(e: AdminEvent, words: set[str]) -> bool:
+    names = [n.lower() for n in (e.drug, e.drug_text) if n]
+    for w in words:
+        if any(n.startswith(w) or (len(n) >= 4 and w.startswith(n)) for n in names):
+            return True
+    return False
+
+
+def _narrow(open_: list[AdminEvent], t: datetime, times: Callable[..., list[datetime]],
+            line: str) -> list[AdminEvent]:
+    """Of several runs open at ``t``, keep those the text names, else those not finished by volume/rate."""
+    if len({e.infusate_id or e.event_id for e in open_}) <= 1:
+        return open_
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", line)}
+    named = [e for e in open_ if _named(e, words)]
+    groups = {e.infusate_id or e.event_id for e in named}
+    if named:
+        return [e for e in open_ if (e.infusate_id or e.event_id) in groups]
+    slack = settings()["rate_conflict_fraction"]
+    alive = []
+    for e in open_:
+        run = run_minutes(e.volume_ml, e.rate_ml_hr)
+        starts = times(e, ("start", "at", "resume"))
+        if run is not None and starts and min(starts) + timedelta(minutes=run * (1 + slack)) < t:
+            continue
+        alive.append(e)
+    return alive

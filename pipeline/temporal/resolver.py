@@ -52,6 +52,9 @@ _CLOCK_BEFORE_STOP = re.compile(
 )
 
 
+_DATE_CLOCK = re.compile(r"[ \t,]*(?:at\s+|@\s*)?(?P<t>(?:[01]\d|2[0-3]):?[0-5]\d)(?![\d:/]|\.\d)")
+
+
 @dataclass(slots=True)
 class _Placed:
     """A parsed time mention after placement on the calendar."""
@@ -144,6 +147,12 @@ def _place_all(text: str, mentions: dict[tuple[int, int], str], anchor_day: date
             if state.prev is None or state.prev.date() != mk.day:
                 state.prev = None
                 state.day = mk.day
+            # "arrived 03/02 0340": the clock written with the date is where the day's times start
+            with_clock = _DATE_CLOCK.match(text, mk.end)
+            if with_clock and with_clock.end() <= s and (pc := parse_expression(with_clock.group("t"))):
+                if pc.kind == "clock" and pc.start is not None and not pc.start.ambiguous:
+                    state.day = mk.day
+                    state.prev = at_minute(mk.day, pc.start.candidates[0])
         if parsed is None:
             continue
         hint = _next_unambiguous(items, idx, state.day)
@@ -595,7 +604,7 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
         return p.start if p is not None else None
 
     # ... and in a sentence of its own, for the run it belongs to
-    attach_orphans(ordered, orphans, placed_start, chosen, extra, runs)
+    attach_orphans(text, ordered, orphans, placed_start, chosen, extra, runs)
     for done in _completion_only(text, ordered, chosen, extra, placed_start):
         ordered.remove(done)
         events.remove(done)
@@ -682,8 +691,8 @@ def _completion_only(text: str, ordered: Sequence[AdminEvent], chosen: dict[str,
     stop = patterns()["stop_wording"]
     out: list[AdminEvent] = []
     for i, c in enumerate(ordered):
-        tms = chosen[c.event_id] + extra[c.event_id]
-        if c.status != "given" or not tms or any(m.role != "end" for m in tms):
+        tms = [m for m in chosen[c.event_id] + extra[c.event_id] if m.role == "end"]
+        if c.status != "given" or not tms or any(m.role != "end" for m in c.time_mentions):
             continue
         lo, _ = _line_bounds(text, c.mention_start)
         _, hi = sentence_bounds(text, c.mention_start)
@@ -691,6 +700,9 @@ def _completion_only(text: str, ordered: Sequence[AdminEvent], chosen: dict[str,
             continue
         t = min((x for m in tms if (x := placed_start(m)) is not None), default=None)
         if t is None:
+            continue
+        # the entry's only time is its stop time (a line timestamp may have been read as its start)
+        if any(placed_start(m) != t for m in chosen[c.event_id] + extra[c.event_id]):
             continue
         for p in reversed(ordered[:i]):
             if p in out or p.drug != c.drug or p.status != "given" or p.route in _PUSH_ROUTES:

@@ -181,10 +181,11 @@ def _adjacent_pair_later(mentions: list[TimeMention], text: str) -> list[TimeMen
 
 
 def _cells(line: str) -> list[tuple[int, int]]:
-    """Column spans of a table line: pipe-separated cells, else runs separated by 2+ spaces or a tab."""
-    if "|" in line:
+    """Column spans of a table line: pipe- or tab-separated cells, else runs separated by 2+ spaces."""
+    sep = "|" if "|" in line else ("\t" if "\t" in line.strip() else None)
+    if sep:
         out, pos = [], 0
-        for part in line.split("|"):
+        for part in line.split(sep):
             out.append((pos, pos + len(part)))
             pos += len(part) + 1
         return out
@@ -192,7 +193,11 @@ def _cells(line: str) -> list[tuple[int, int]]:
 
 
 def _header_roles(line: str) -> dict[int, str]:
-    """Column index -> role ("start" / "end") of a table header line naming start and/or stop columns."""
+    """Column index -> role of a table header line that names a time column.
+
+    Roles: ``start`` / ``end`` / ``at`` for time columns, ``skip`` for columns that hold numbers that are
+    no clock times ("VOL 1000", "Rate 125"). Empty when the line names no time column.
+    """
     roles: dict[int, str] = {}
     for i, (a, b) in enumerate(_cells(line)):
         cell = line[a:b]
@@ -200,7 +205,11 @@ def _header_roles(line: str) -> dict[int, str]:
             roles[i] = "start"
         elif patterns()["column_end"].match(cell):
             roles[i] = "end"
-    return roles
+        elif patterns()["column_at"].match(cell):
+            roles[i] = "at"
+        elif patterns()["column_not_time"].match(cell):
+            roles[i] = "skip"
+    return roles if any(r != "skip" for r in roles.values()) else {}
 
 
 def column_mentions(text: str, pos: int) -> list[TimeMention]:
@@ -220,7 +229,7 @@ def column_mentions(text: str, pos: int) -> list[TimeMention]:
             return []
         h_lo = text.rfind("\n", 0, h_hi) + 1
         header = text[h_lo:h_hi]
-        if ("|" in header) == piped and header.strip():
+        if ("|" in header) == piped and header.strip() and not clock_tokens(text, h_lo, h_hi):
             roles = _header_roles(header)
             if roles:
                 return _row_times(text, lo, hi, header, h_lo, roles, piped)
@@ -238,7 +247,7 @@ def _row_times(text: str, lo: int, hi: int, header: str, h_lo: int, roles: dict[
     out: list[TimeMention] = []
     for s, e in clock_tokens(text, lo, hi):
         rel = s - lo
-        if piped:
+        if piped or ("\t" in row.strip() and "\t" in header.strip()):
             idx = next((i for i, (a, b) in enumerate(row_cells) if a <= rel < b), None)
         else:
             # aligned columns: the header cell that starts at or before the time (and closest)
@@ -325,8 +334,17 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
         own_start = [m for m in found if m.role in ("start", "at", "range")]
         # an infusion's later "start" mentions may be restarts after a pause or infiltration
         later_starts = [m for m in start_like if m.role == "start" and m.start >= hi] if infusion else []
-        if any(c.role == "start" for c in columns):
-            # a table row under "Start | Stop" headers: the columns say which time is which
+        skip = {(c.start, c.end) for c in columns if c.role == "skip"}
+        if skip:
+            found = [m for m in found if (m.start, m.end) not in skip]
+            own_start = [m for m in own_start if (m.start, m.end) not in skip]
+            mentions = [m for m in mentions if (m.start, m.end) not in skip]
+            other = [m for m in other if (m.start, m.end) not in skip]
+            in_seg = [m for m in in_seg if (m.start, m.end) not in skip]
+            near = [m for m in near if (m.start, m.end) not in skip]
+        columns = [c for c in columns if c.role != "skip"]
+        if any(c.role in ("start", "at") for c in columns):
+            # a table row under "Time" or "Start | Stop" headers: the columns say which time is which
             row_lo, row_hi = _line_bounds(text, e.mention_start)
             mentions = [m for m in other if not row_lo <= m.start < row_hi] + columns + later_starts
         elif in_seg:

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from infucode.pipeline.runner import MAX_NOTE_CHARS, NotePipeline
 
 
