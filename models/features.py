@@ -205,11 +205,16 @@ def link_candidate(
     }
 
 
+@lru_cache(maxsize=4096)
+def _name_regex(name: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.I)
+
+
 def _named_on(text: str, start: int, end: int, name: str, exclude: tuple[int, int] | None = None) -> bool:
     """Return whether ``name`` is a whole word of ``text[start:end]`` (any case), not at ``exclude``."""
     if not name.strip():
         return False
-    rx = re.compile(r"(?<!\w)" + re.escape(name) + r"(?!\w)", re.I)
+    rx = _name_regex(name.lower())
     return any(exclude is None or (m.start(), m.end()) != exclude for m in rx.finditer(text, start, end))
 
 

@@ -9,7 +9,7 @@ gold drug holds a span overlapping the attribute with a compatible label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,7 @@ def note_candidates(
     max_line_dist: int = 3,
     max_char_dist: int = 600,
     lines: LineIndex | None = None,
+    keep: Callable[[int, int], bool] | None = None,
 ) -> list[tuple[int, int, dict[str, Any]]]:
     """Return ``(drug_index, attr_index, candidate)`` for every drug/attribute pair inside the window.
 
@@ -73,6 +74,8 @@ def note_candidates(
         The candidate window.
     lines
         A precomputed ``LineIndex`` (optional).
+    keep
+        Optional filter ``keep(drug_index, attr_index)``; pairs it rejects are not built.
     """
     li = lines or LineIndex.of(text)
     attr_list = list(attrs)
@@ -83,7 +86,7 @@ def note_candidates(
             continue
         a_line = li.line_of(a_s)
         for di, (ds, de) in enumerate(drugs):
-            if abs(drug_lines[di] - a_line) > max_line_dist:
+            if abs(drug_lines[di] - a_line) > max_line_dist or (keep is not None and not keep(di, ai)):
                 continue
             gap = a_s - de if a_s >= de else ds - a_e
             if gap > max_char_dist:
@@ -329,6 +332,29 @@ def relink_events(
     list of dict
         One ``{"label", "from", "to", "shared"}`` per change (event ids, no text).
     """
+    plan = plan_relink(text, events, max_line_dist, max_char_dist, detach_time)
+    if plan is None:
+        return []
+    return apply_relink(plan, events, model.predict_proba(plan.candidates)[:, 1], margin, detach_time)
+
+
+@dataclass(slots=True)
+class RelinkPlan:
+    """The link candidates of one note that :func:`apply_relink` needs scored."""
+
+    attrs: list[tuple[int, int, str]]
+    owners: dict[tuple[int, int, str], set[int]]
+    pairs: list[tuple[int, int]]  # (attr index, event index) of each candidate
+    candidates: list[dict[str, Any]]
+
+
+def plan_relink(text: str, events: list[Any], max_line_dist: int = 3, max_char_dist: int = 600,
+                detach_time: bool = False) -> RelinkPlan | None:
+    """Build the candidates :func:`relink_events` scores for one note (``None`` when there are none).
+
+    Only attributes that another event lacks can change (and, with ``detach_time``, any time), so only
+    those are paired, with the drug mentions of their owners and of the events lacking them.
+    """
     drug_spans: list[tuple[int, int]] = []
     owner_of_drug: list[int] = []
     for i, ev in enumerate(events):
@@ -342,16 +368,28 @@ def relink_events(
             if s.label in MOVABLE_LABELS:
                 owners.setdefault((s.start, s.end, s.label), set()).add(i)
     if not drug_spans or not owners:
-        return []
-    attrs = sorted(owners)
-    cands = note_candidates(text, drug_spans, attrs, max_line_dist, max_char_dist)
+        return None
+    relevant: dict[tuple[int, int, str], set[int]] = {}
+    for span, own in owners.items():
+        lacking = {i for i, ev in enumerate(events) if i not in own and _lacks(ev, span[2])}
+        if lacking or (detach_time and span[2] == "TIME"):
+            relevant[span] = own | lacking
+    attrs = sorted(relevant)
+    cands = note_candidates(text, drug_spans, attrs, max_line_dist, max_char_dist,
+                            keep=lambda di, ai: owner_of_drug[di] in relevant[attrs[ai]])
     if not cands:
-        return []
-    proba = model.predict_proba([c for _, _, c in cands])[:, 1]
+        return None
+    pairs = [(ai, owner_of_drug[di]) for di, ai, _ in cands]
+    return RelinkPlan(attrs, owners, pairs, [c for _, _, c in cands])
+
+
+def apply_relink(plan: RelinkPlan, events: list[Any], proba: Sequence[float], margin: float = 0.3,
+                 detach_time: bool = False) -> list[dict[str, Any]]:
+    """Apply the scored plan of one note to its events (in place); see :func:`relink_events`."""
     best: dict[tuple[int, int], float] = {}
-    for (di, ai, _), p in zip(cands, proba, strict=True):
-        key = (ai, owner_of_drug[di])
+    for key, p in zip(plan.pairs, proba, strict=True):
         best[key] = max(best.get(key, 0.0), float(p))
+    attrs, owners = plan.attrs, plan.owners
     changes: list[dict[str, Any]] = []
     for ai, span in enumerate(attrs):
         label = span[2]

@@ -21,13 +21,14 @@ spaCy is not imported here: ``doc`` is only read for ``doc.text`` (a plain strin
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import sklearn
 from infucode.annotations.schema import AdminEvent
-from infucode.models.linking import relink_events
+from infucode.models.linking import apply_relink, plan_relink
 from infucode.models.persist import ARTIFACT_DIR, ModelLoadError, load_artifact
 from infucode.models.status import event_status_samples
 
@@ -77,14 +78,24 @@ def _text_of(doc: Any) -> str:
 
 def apply_status_model(text: str, events: list[AdminEvent], lm: LoadedModel) -> list[AdminEvent]:
     """Set confidence (and, when the metadata allows, the status) of ``events`` in place; return them."""
-    samples, idx = event_status_samples(text, events, lm.window_lines)
+    _status_many([(text, events)], lm)
+    return events
+
+
+def _status_many(notes: list[tuple[str, list[AdminEvent]]], lm: LoadedModel) -> None:
+    """Score every event of several notes with one ``predict_proba`` call, then update them in place."""
+    samples: list[dict[str, Any]] = []
+    where: list[AdminEvent] = []
+    for text, events in notes:
+        s, idx = event_status_samples(text, events, lm.window_lines)
+        samples += s
+        where += [events[i] for i in idx]
     if not samples:
-        return events
+        return
     with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
         proba = lm.model.predict_proba(samples)
     col = {c: i for i, c in enumerate(lm.classes)}
-    for row, i in zip(proba, idx, strict=True):
-        ev = events[i]
+    for row, ev in zip(proba, where, strict=True):
         best = int(row.argmax())
         if lm.use and lm.classes[best] != ev.status:
             if lm.mode == "model" or (lm.mode == "combined" and row[best] >= lm.threshold):
@@ -92,7 +103,59 @@ def apply_status_model(text: str, events: list[AdminEvent], lm: LoadedModel) -> 
                 ev.status_cue = f"model:{lm.name}"
         if ev.status in col:
             ev.confidence = float(row[col[ev.status]])
-    return events
+
+
+def _relink_many(notes: list[tuple[str, list[AdminEvent]]], lm: LoadedModel) -> None:
+    """Re-link the events of several notes with one ``predict_proba`` call."""
+    plans = [(plan_relink(text, events, lm.max_line_dist, lm.max_char_dist), events)
+             for text, events in notes]
+    cands = [c for plan, _ in plans if plan is not None for c in plan.candidates]
+    if not cands:
+        return
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        proba = lm.model.predict_proba(cands)[:, 1]
+    pos = 0
+    for plan, events in plans:
+        if plan is None:
+            continue
+        n = len(plan.candidates)
+        apply_relink(plan, events, proba[pos : pos + n], lm.margin)
+        pos += n
+
+
+def apply_models_many(items: Sequence[tuple[Any, list[AdminEvent]]],
+                      artifact_dir: str | None = None) -> list[list[AdminEvent]]:
+    """Apply the models to several notes at once (one ``predict_proba`` per model for the whole batch).
+
+    Parameters
+    ----------
+    items
+        ``(doc, events)`` per note (``doc`` a spaCy ``Doc`` or the note text).
+    artifact_dir
+        Folder of the artifacts (default: the shipped ``models/artifacts``).
+
+    Returns
+    -------
+    list of list of AdminEvent
+        The events of each note, changed in place exactly as :func:`apply_models` would.
+    """
+    notes = [(_text_of(doc), events) for doc, events in items if events]
+    out = [events for _, events in items]
+    if not notes:
+        return out
+    link = load_model(LINK_MODEL, artifact_dir)
+    if link is not None and link.use:
+        try:
+            _relink_many(notes, link)
+        except Exception as exc:  # never crash the pipeline because of a model
+            log.warning("model %s failed on a batch (%s); keeping rule links", link.name, type(exc).__name__)
+    lm = load_model(STATUS_MODEL, artifact_dir)
+    if lm is not None:
+        try:
+            _status_many(notes, lm)
+        except Exception as exc:
+            log.warning("model %s failed on a batch (%s); keeping rule output", lm.name, type(exc).__name__)
+    return out
 
 
 def apply_models(doc: Any, events: list[AdminEvent], artifact_dir: str | None = None) -> list[AdminEvent]:
@@ -115,21 +178,4 @@ def apply_models(doc: Any, events: list[AdminEvent], artifact_dir: str | None = 
         probability of the final status; ``status`` and ``status_cue`` replaced only where the status
         model beat the rules on the held-out split.
     """
-    if not events:
-        return events
-    text = _text_of(doc)
-    link = load_model(LINK_MODEL, artifact_dir)
-    if link is not None and link.use:
-        try:
-            with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-                relink_events(text, events, link.model, link.margin, link.max_line_dist, link.max_char_dist)
-        except Exception as exc:  # never crash the pipeline because of a model
-            log.warning("model %s failed on a note (%s); keeping rule links", link.name, type(exc).__name__)
-    lm = load_model(STATUS_MODEL, artifact_dir)
-    if lm is None:
-        return events
-    try:
-        return apply_status_model(text, events, lm)
-    except Exception as exc:  # never crash the pipeline because of a model
-        log.warning("model %s failed on a note (%s); keeping rule output", lm.name, type(exc).__name__)
-        return events
+    return apply_models_many([(doc, events)], artifact_dir)[0]

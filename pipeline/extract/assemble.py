@@ -13,6 +13,7 @@ Steps (per note):
 
 from __future__ import annotations
 
+import bisect
 import copy
 import re
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ _TIME_LIST_GAP = re.compile(
     r"\s*[(,;&]?\s*(?:and\s+|then\s+)?(?:(?:again|repeated)\s+)?(?:at\s+|@\s*)?", re.I
 )
 _ROUTE_WORD = re.compile(r"\b(?:gtt|drip|infusion|bolus|push|ivp|ivpb|neb|patch|inhaler|iv|im|po|sq)\b", re.I)
+_DRIP_WORD = re.compile(r"\b(?:gtt|drip|infusion)\b", re.I)
 _START_WORDS = re.compile(r"\b(?:started|hung|new\s+bag|initiated|begun|began)\b", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
 _PAREN_CLOSE = re.compile(r"^\s*[)\]]")
@@ -164,6 +166,7 @@ def assemble(
     attrs = find_attributes(text, exclude=excl)
     attrs = _drop_table_columns(text, entries, attrs, entry_of, misc["table_ignore_time_headers"])
     all_times = [a for a in attrs if a.label == "time"]
+    time_starts = [a.start for a in all_times]
     leading: dict[int, Attr] = {}
     for ei, (es, ee) in enumerate(entries):
         lm = misc["entry_time"].match(text, es, ee)
@@ -172,15 +175,16 @@ def assemble(
                       {"hm": lm.group("hm")},
                       lm.group("hm"))
         else:
-            la = next((a for a in attrs if a.label == "time" and es <= a.start < ee), None)
+            k = bisect.bisect_left(time_starts, es)
+            la = all_times[k] if k < len(all_times) and all_times[k].start < ee else None
             prefix_ok = la is not None and misc["entry_date_prefix"].fullmatch(text, es, la.start)
             if la is None or la.value == "range" or not prefix_ok:
                 continue
         leading[ei] = la
-    lead_spans = [(a.start, a.end) for a in leading.values()]
-    attrs = [a for a in attrs if not (a.label == "time" and (a.start, a.end) not in lead_spans
-                                      and any(a.start < e and s < a.end for s, e in lead_spans))]
-    attrs = [a for a in attrs if (a.start, a.end) not in lead_spans or a.label != "time"]
+    lead_spans = {(a.start, a.end) for a in leading.values()}
+    lead_pos = {i for s, e in lead_spans for i in range(s, e)}
+    attrs = [a for a in attrs if not (a.label == "time" and (
+        (a.start, a.end) in lead_spans or any(i in lead_pos for i in range(a.start, a.end))))]
     _link(text, entries, mentions, attrs, entry_of, sent_of, set())
     _share_coordinated(text, mentions)
     _diluents_and_mixtures(text, mentions, misc, entries)
@@ -230,8 +234,6 @@ def assemble(
 
 
 def _index_lookup(starts: list[int]) -> Any:
-    import bisect
-
     def find(pos: int) -> int:
         return max(0, bisect.bisect_right(starts, pos) - 1)
 
@@ -271,6 +273,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
     misc_calc = compiled_misc()["calc_result_before"]
     for m in mentions:
         by_entry.setdefault(m.entry_index, []).append(m)
+    starts_by_entry = {ei: [m.start for m in ms] for ei, ms in by_entry.items()}
     for a in attrs:
         if id(a) in leading_ids:
             continue  # entry timestamps are handled per event
@@ -278,8 +281,10 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         ms = by_entry.get(ei, [])
         if not ms:
             continue
-        prev = next((m for m in reversed(ms) if m.end <= a.start), None)
-        nxt = next((m for m in ms if m.start >= a.end), None)
+        k = bisect.bisect_right(starts_by_entry[ei], a.start)
+        prev = next((m for m in reversed(ms[:k]) if m.end <= a.start), None) if k else None
+        k2 = bisect.bisect_left(starts_by_entry[ei], a.end)
+        nxt = ms[k2] if k2 < len(ms) else None
         target: Mention | None = None
         if a.label == "purpose" and a.value == "flush":
             near = [m for m in ms if (m.entry.is_fluid or m.drug == "heparin") and (
@@ -541,9 +546,11 @@ def _blocked(c: Cue, m: Mention, mentions: list[Mention]) -> bool:
     if c.category in ("GIVEN", "HISTORICAL", "ALLERGY"):
         return False
     lo, hi = (c.end, m.start) if c.end <= m.start else (m.end, c.start)
-    return any(lo <= o.start and o.end <= hi and o is not m and o.diluent_of is None and m.diluent_of is not o
+    starts = [o.start for o in mentions]
+    between = mentions[bisect.bisect_left(starts, lo):bisect.bisect_right(starts, hi)]
+    return any(o.end <= hi and o is not m and o.diluent_of is None and m.diluent_of is not o
                and (o.infusate is None or o.infusate != m.infusate)
-               and o.has("dose", "volume", "route", "concentration") for o in mentions)
+               and o.has("dose", "volume", "route", "concentration") for o in between)
 
 
 def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
@@ -575,6 +582,8 @@ def _route(m: Mention) -> tuple[str | None, Attr | None]:
     if best is None:
         if m.entry.is_fluid and (m.has("rate") or m.has("duration")):
             return "IV_INFUSION", None
+        if any(a.rule in ("rate.ml_hr", "rate.dose_rate") for a in m.attrs):
+            return "IV_INFUSION", None  # "propofol 30 mcg/kg/min (18 mL/hr)", "Levophed at 4 mcg/min"
         return None, None
     code = best[1]
     if code == "IV" and (m.has("rate") or m.has("duration")):
@@ -661,6 +670,8 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
             ev.spans.append(Span(bare.start("num"), bare.end("num"), "DOSE", "dose.bare_before_route"))
             if unit == "mL":
                 vol = dose[0]
+    if dose is not None and _DRIP_WORD.search(m.text) and any(a.rule == "rate.dose_rate" for a in m.attrs):
+        dose = None  # "heparin gtt 1000 units/hr": a drip documented by dose rate has no single dose
     if dose is not None:
         ev.dose = Dose(float(dose[0]), dose[1])
     ev.volume_ml = vol
@@ -722,6 +733,10 @@ def _preferred_amounts(text: str, m: Mention, entries: list[tuple[int, int]]) ->
         not_given = misc["dose_not_given_before"]
         keep = [a for a in amounts if not not_given.search(text[max(es, a.start - 12):a.start])]
         amounts = keep or amounts
+        calc = [a for a in amounts if a.label == "dose"
+                and misc["calc_result_before"].search(text, max(es, a.start - 14), a.start)]
+        if len(calc) > 1:  # "= 544 mg, rounded to 540 mg": the last computed amount is the one given
+            amounts = [a for a in amounts if a.label != "dose" or a is calc[-1]]
     sep = "\t" if "\t" in row else "|" if "|" in row else None
     if sep is not None and not m.entry.is_fluid:
         later = [a for a in amounts if a.start > m.end and sep in text[m.end:a.start]]
@@ -819,27 +834,31 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
     "0010 BOLUS INFUSED" / "Infusion complete." end the latest open infusion; "1310 10 mL/hr" (a rate-only
     titration entry) starts the latest infusion that has no start time yet.
     """
-    mention_pos = [m.start for m in mentions]
+    mention_pos = sorted(m.start for m in mentions)
     bounds = sorted(set(sentence_starts + [s for s, _ in entries] + [e for _, e in entries] + [len(text)]))
     entry_starts = [s for s, _ in entries]
-    import bisect
 
+    time_starts = [a.start for a in all_times]
+    ev_starts = [ev.mention_start for ev in events]
     for k, s in enumerate(bounds[:-1]):
         e = bounds[k + 1]
         seg = text[s:e]
-        if not seg.strip() or any(s <= p < e for p in mention_pos):
+        j = bisect.bisect_left(mention_pos, s)
+        if not seg.strip() or (j < len(mention_pos) and mention_pos[j] < e):
             continue
         ei = max(0, bisect.bisect_right(entry_starts, s) - 1)
         if ei >= len(entries) or not (entries[ei][0] <= s < entries[ei][1]):
             continue
         first_sentence = not text[entries[ei][0]:s].strip() or (
             ei in leading and not text[leading[ei].end:s].strip(" \t:-"))
-        times = [a for a in all_times if s <= a.start < e]
-        t = times[0] if times else (leading.get(ei) if first_sentence or ei in leading and not any(
-            entries[ei][0] <= p < entries[ei][1] for p in mention_pos) else None)
+        times = all_times[bisect.bisect_left(time_starts, s):bisect.bisect_left(time_starts, e)]
+        je = bisect.bisect_left(mention_pos, entries[ei][0])
+        entry_has_drug = je < len(mention_pos) and mention_pos[je] < entries[ei][1]
+        t = times[0] if times else (leading.get(ei) if first_sentence or ei in leading and not entry_has_drug
+                                    else None)
+        window = events[max(0, bisect.bisect_left(ev_starts, s) - 40):bisect.bisect_left(ev_starts, s)]
         if misc["all_given_sentence"].search(seg):
-            recent = [ev for ev in events if ev.mention_start < s and ev.entry_index >= ei - 2
-                      and ev.status in ("planned", "ordered")]
+            recent = [ev for ev in window if ev.entry_index >= ei - 2 and ev.status in ("planned", "ordered")]
             for ev in recent:
                 ev.status, ev.status_cue = "given", "anaphora:" + seg.strip()[:40].lower()
                 if not ev.time_mentions and t is not None:
@@ -847,7 +866,7 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
                     ev.spans.append(Span(t.start, t.end, "TIME", "time.anaphora_given"))
         if t is None:
             continue
-        before = [ev for ev in events if ev.mention_start < s and ev.status == "given"]
+        before = [ev for ev in window if ev.status == "given"]
         if misc["verb_led_sentence"].match(seg) and before and before[-1].entry_index >= ei - 1 and not any(
                 x.role in ("start", "at", "range") for x in before[-1].time_mentions):
             last = before[-1]

@@ -91,29 +91,34 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
                 cued = rule.cued.search(text, max(0, m.start() - 16), m.start())
                 rid = (rule.cued_id if cued else rule.bare_id) or rule.id
             found.append(Attr(m.start(), m.end(), lm.label, rid, rule.value, groups, text[m.start():m.end()]))
-    if exclude:
-        found = [a for a in found if not any(a.start < e and s < a.end for s, e in exclude)]
+    blocked: set[int] = set()
+    drug_ends: set[int] = set()
+    for s_, e_ in exclude or []:
+        blocked.update(range(s_, e_))
+        drug_ends.update((e_, e_ + 1))
+    if blocked:
+        found = [a for a in found if not any(i in blocked for i in range(a.start, a.end))]
     reject = compiled_misc()["bare_time_reject_before"]
     found = [a for a in found if a.rule != "time.military_bare" or not (
-        reject.search(text[max(0, a.start - 14):a.start])
-        or any(0 <= a.start - e <= 1 for _, e in (exclude or [])))]
+        reject.search(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
     kept: list[Attr] = []
-    by_family: dict[str, list[Attr]] = {}
+    occupied: dict[str, set[int]] = {}
     order = {lab: i for i, lab in enumerate(compiled_rules())}
     for a in sorted(found, key=lambda a: (-(a.end - a.start), order[a.label], a.start)):
-        fam = by_family.setdefault(_FAMILIES[a.label], [])
-        if any(a.start < b.end and b.start < a.end for b in fam):
+        occ = occupied.setdefault(_FAMILIES[a.label], set())
+        span = range(a.start, a.end)
+        if any(i in occ for i in span):
             continue
-        fam.append(a)
+        occ.update(span)
         kept.append(a)
     # a time must not sit inside an amount ("1000 mL") and a dose not inside a waste phrase
-    amounts = by_family.get("amount", []) + by_family.get("waste", [])
+    amounts = occupied.get("amount", set()) | occupied.get("waste", set())
     kept = [a for a in kept if not (a.label in ("time", "duration") and
-                                    any(a.start < b.end and b.start < a.end for b in amounts))]
+                                    any(i in amounts for i in range(a.start, a.end)))]
     kept = _resolve_gauges(text, kept, exclude or [])
-    waste = by_family.get("waste", [])
+    waste = occupied.get("waste", set())
     kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
-                                    any(a.start >= w.start and a.end <= w.end for w in waste))]
+                                    all(i in waste for i in range(a.start, a.end)))]
     return sorted(kept, key=lambda a: (a.start, a.end))
 
 
@@ -129,14 +134,15 @@ def _resolve_gauges(text: str, attrs: list[Attr], drugs: list[tuple[int, int]]) 
     """"20g" right after a drug name is a dose; near IV-access words a catheter gauge; else a dose."""
     gauge_ctx = compiled_misc()["gauge_context"]
     drop: set[int] = set()
+    dose_idx = [(j, b) for j, b in enumerate(attrs) if b.label == "dose"]
     for i, a in enumerate(attrs):
         if a.rule != "device.gauge_piv":
             continue
-        doses = [j for j, b in enumerate(attrs) if b.label == "dose" and b.start < a.end and a.start < b.end]
+        doses = [j for j, b in dose_idx if b.start < a.end and a.start < b.end]
         if not doses:
             continue
         ctx = text[max(0, a.start - 14):a.start] + " " + text[a.end:a.end + 18]
-        after_drug = any(0 <= a.start - e <= 3 for _, e in drugs)
+        after_drug = any(0 <= a.start - e <= 3 for _, e in drugs if a.start - 3 <= e <= a.start)
         is_gauge = not after_drug and (a.end > attrs[doses[0]].end or text[a.start - 1:a.start] == "#"
                                        or bool(gauge_ctx.search(ctx)))
         drop.update(doses if is_gauge else [i])

@@ -7,7 +7,7 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 ``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
 """
 
-import warnings
+import bisect
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
@@ -26,6 +26,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 EVENTS_KEY = "infucode_events"
+CUES_KEY = "infucode_cues"
 _EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
 
 
@@ -44,12 +45,65 @@ def make_sections(nlp: Language, name: str) -> Sectionizer:
 
 
 @Language.factory("infucode_context")
-def make_context(nlp: Language, name: str) -> ConText:
-    """MedspaCy ConText with the domain status rules of ``context/status_rules.v1.json``."""
-    ctx = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=DRUG_KEY,
-                  span_attrs=None, prune_on_modifier_overlap=True)
-    ctx.add([ConTextRule.from_dict(r) for r in load_status_rules()["context_rules"]])
-    return ctx
+def make_context(nlp: Language, name: str) -> "StatusContext":
+    """Build medspaCy ConText with the domain status rules of ``context/status_rules.v1.json``."""
+    return StatusContext(nlp, name)
+
+
+class StatusContext:
+    """Run medspaCy ConText over the drug mentions and store the cues as plain data.
+
+    ConText pairs every modifier with every target of the Doc (quadratic), so long notes are processed in
+    chunks of whole sentences (scopes never cross a sentence, so the result is the same). Cues go to
+    ``doc.user_data["infucode_cues"]``: ``{"start:end": [[category, start, end, text, strong], ...]}``.
+    """
+
+    #: Docs longer than this (tokens) are processed in sentence chunks of about this size.
+    CHUNK_TOKENS = 1200
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.ctx = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=DRUG_KEY,
+                           span_attrs=None, prune_on_modifier_overlap=True)
+        self.ctx.add([ConTextRule.from_dict(r) for r in load_status_rules()["context_rules"]])
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find the status cues of every drug mention of ``doc``."""
+        cues: dict[str, list[list[Any]]] = {}
+        spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
+        if spans and len(doc) <= self.CHUNK_TOKENS:
+            self._run(doc, 0, cues)
+        elif spans:
+            starts = [sp.start for sp in spans]
+            start = 0
+            for sent in doc.sents:
+                if sent.end - start >= self.CHUNK_TOKENS:
+                    self._chunk(doc, start, sent.end, spans, starts, cues)
+                    start = sent.end
+            if start < len(doc):
+                self._chunk(doc, start, len(doc), spans, starts, cues)
+        doc.user_data[CUES_KEY] = cues
+        return doc
+
+    def _chunk(self, doc: Doc, start: int, end: int, spans: list[Any], starts: list[int],
+               cues: dict[str, list[list[Any]]]) -> None:
+        span = doc[start:end]
+        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+        inside = [s for s in spans[lo:hi] if s.end <= end]
+        if not inside:
+            return
+        sub = span.as_doc()
+        sub.spans[DRUG_KEY] = [sub[s.start - start:s.end - start] for s in inside]
+        self._run(sub, span.start_char, cues)
+
+    def _run(self, doc: Doc, offset: int, cues: dict[str, list[list[Any]]]) -> None:
+        self.ctx(doc)
+        for sp in doc.spans[DRUG_KEY]:
+            lst = cues.setdefault(f"{sp.start_char + offset}:{sp.end_char + offset}", [])
+            for mod in getattr(sp._, "modifiers", ()) or ():
+                ms = doc[mod.modifier_span[0]:mod.modifier_span[1]]
+                meta = mod.rule.metadata or {}
+                lst.append([mod.category.upper(), ms.start_char + offset, ms.end_char + offset,
+                            ms.text.lower(), bool(meta.get("strong"))])
 
 
 @Language.factory("infucode_events")
@@ -70,15 +124,11 @@ class EventAssembler:
         entries = [tuple(x) for x in doc.user_data.get(ENTRY_KEY, [])] or [(0, len(text))]
         sent_starts = sorted({s.start_char for s in doc.sents}) if len(doc) else [0]
         spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
+        raw = doc.user_data.get(CUES_KEY, {})
         cues: dict[tuple[int, int], list[Cue]] = {}
         for sp in spans:
-            lst = []
-            for mod in getattr(sp._, "modifiers", ()) or ():
-                ms = doc[mod.modifier_span[0]:mod.modifier_span[1]]
-                meta = mod.rule.metadata or {}
-                lst.append(Cue(mod.category.upper(), ms.start_char, ms.end_char, ms.text.lower(),
-                               bool(meta.get("strong"))))
-            cues[(sp.start_char, sp.end_char)] = lst
+            cues[(sp.start_char, sp.end_char)] = [
+                Cue(c[0], c[1], c[2], c[3], c[4]) for c in raw.get(f"{sp.start_char}:{sp.end_char}", [])]
         sections = self._section_extents(doc, text, entries)
         events = assemble(text, entries, sent_starts,
                           [(s.start_char, s.end_char, s.kb_id_, s.id_) for s in spans],
@@ -167,8 +217,6 @@ def _cached_nlp() -> Language:
 
 
 def _make_nlp() -> Language:
-    # medspaCy's ConText/Sectionizer keep an empty token Matcher when every rule is a literal phrase
-    warnings.filterwarnings("ignore", message=r"\[W036\]")
     _register_extensions()
     nlp = spacy.blank("en")
     nlp.add_pipe("infucode_segmenter")

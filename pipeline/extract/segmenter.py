@@ -11,6 +11,8 @@ tokens so ConText scopes stay inside one sentence.
 
 import re
 
+import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -105,14 +107,13 @@ class EntrySegmenter:
         n = len(doc)
         if n == 0:
             return doc
-        # only sentence starts are set; other tokens stay "unknown", which Doc.sents reads as "inside"
-        done = {0}
-        doc[0].is_sent_start = True
-        if n > 1:
-            doc[n - 1].is_sent_start = False  # marks the boundaries as set even for a one-sentence Doc
+        # one vectorized write: per-token assignment re-scans the Doc each time (quadratic on long notes)
+        idx = numpy.asarray(doc.to_array(IDX)).reshape(-1)
+        flags = numpy.full(n, numpy.iinfo(numpy.uint64).max, dtype=numpy.uint64)  # -1: not a start
+        flags[0] = 1
         for ch in starts:
-            sp = doc.char_span(ch, min(ch + 1, len(text)), alignment_mode="expand")
-            if sp is not None and len(sp) and sp.start not in done and (sp.start < n - 1 or n == 1):
-                done.add(sp.start)
-                doc[sp.start].is_sent_start = True
+            i = int(numpy.searchsorted(idx, ch, side="left"))
+            if 0 < i < n:
+                flags[i] = 1
+        doc.from_array([SENT_START], flags)
         return doc

@@ -5,8 +5,8 @@ stop, a pause and a resume, each with a clock time and no drug name. :func:`orph
 (per sentence, so "Infusion finished 1445." counts even when the same line names another drug later);
 :func:`attach_orphans` gives each to the run it belongs to:
 
-* a start goes to the nearest given event written before it that can run (infusion, IV bag, SQ pump
-  infusion) and has no start of its own;
+* a start goes to the latest given event written before it that has no time of its own, when that event
+  can run (infusion, IV bag, SQ pump infusion);
 * a stop or a pause goes to the one run open at that time (none when several are);
 * a resume goes to the run that was paused.
 
@@ -73,15 +73,15 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
         cues = _cues(text, lo, hi)
         if not cues:
             continue
-        for s, e in tokens:
+        for i, (s, e) in enumerate(tokens):
+            if _in_range(text, tokens, i):
+                continue  # "1105-1210" is a run of its own, not a start or stop statement
             prior = [c for c in cues if c[1] <= s and s - c[1] <= before]
             nxt = [c for c in cues if c[0] >= e and c[0] - e <= after]
-            if prior and not any(ts >= prior[-1][1] and ts < s for ts, _ in tokens if ts != s):
+            if prior and not any(prior[-1][1] <= ts < s for ts, _ in tokens):
                 role = prior[-1][2]
-            elif nxt:
-                role = nxt[0][2]
-            elif prior:
-                role = prior[-1][2]
+            elif nxt and i == 0 and not any(e <= ts < nxt[0][0] for ts, _ in tokens):
+                role = nxt[0][2]  # a leading entry time: "0930 IV paused"
             else:
                 continue
             out.append(TimeMention(s, e, role, text[s:e]))
@@ -96,7 +96,7 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
 
     When several runs are open at a stop or pause, the ones the sentence names ("VANCO INFUSED" -> the
     vancomycin run; a word of 4+ letters that starts the drug name or its written form) are kept, and
-    runs whose volume and rate say they finished well before are dropped.
+    runs whose volume and rate (or documented duration) say they finished well before are dropped.
 
     Parameters
     ----------
@@ -130,8 +130,10 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
         given_before = [e for e in events if e.status == "given" and e.mention_start < tm.start]
         targets: list[AdminEvent] = []
         if tm.role == "start":
-            if given_before:
-                last = given_before[-1]
+            # the latest event still without a time of its own (premeds timed on their line are skipped)
+            last = next((e for e in reversed(given_before)
+                         if not times(e, ("start", "at", "range", "resume"))), None)
+            if last is not None:
                 group = [e for e in given_before
                          if e is last or (last.infusate_id and e.infusate_id == last.infusate_id)]
                 if all(runs(e) and not times(e, ("start", "at", "range", "resume")) for e in group):
@@ -175,9 +177,12 @@ def _open_at(e: AdminEvent, t: datetime, times: Callable[..., list[datetime]], r
 
 
 def _named(e: AdminEvent, words: set[str]) -> bool:
-    names = [n.lower() for n in (e.drug, e.drug_text) if n]
+    names = [n.lower() for n in (e.drug, e.drug_text, e.purpose) if n]
     for w in words:
-        if any(n.startswith(w) or (len(n) >= 4 and w.startswith(n)) for n in names):
+        if len(w) < 4:
+            if w in names:  # "KVO", "LR": whole names only
+                return True
+        elif any(n.startswith(w) or (len(n) >= 4 and w.startswith(n)) for n in names):
             return True
     return False
 
@@ -187,7 +192,7 @@ def _narrow(open_: list[AdminEvent], t: datetime, times: Callable[..., list[date
     """Of several runs open at ``t``, keep those the text names, else those not finished by volume/rate."""
     if len({e.infusate_id or e.event_id for e in open_}) <= 1:
         return open_
-    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{3,}", line)}
+    words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{1,}", line)}
     named = [e for e in open_ if _named(e, words)]
     groups = {e.infusate_id or e.event_id for e in named}
     if named:
@@ -195,9 +200,19 @@ def _narrow(open_: list[AdminEvent], t: datetime, times: Callable[..., list[date
     slack = settings()["rate_conflict_fraction"]
     alive = []
     for e in open_:
-        run = run_minutes(e.volume_ml, e.rate_ml_hr)
+        run = run_minutes(e.volume_ml, e.rate_ml_hr) or e.documented_duration_min
         starts = times(e, ("start", "at", "resume"))
         if run is not None and starts and min(starts) + timedelta(minutes=run * (1 + slack)) < t:
             continue
         alive.append(e)
     return alive
+
+
+_RANGE_GAP = re.compile(r"^\s*(?:-+|–|—|to|until|till|thru|through)\s*$", re.IGNORECASE)
+
+
+def _in_range(text: str, tokens: Sequence[tuple[int, int]], i: int) -> bool:
+    s, e = tokens[i]
+    if i + 1 < len(tokens) and _RANGE_GAP.match(text[e : tokens[i + 1][0]]):
+        return True
+    return i > 0 and bool(_RANGE_GAP.match(text[tokens[i - 1][1] : s]))

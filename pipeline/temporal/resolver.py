@@ -666,7 +666,7 @@ def _sq_infusion(text: str, e: AdminEvent) -> bool:
 
 def _can_run(text: str, e: AdminEvent) -> bool:
     """Tell whether an event can take start/stop times of its own run (an orphan "Start 0800" line)."""
-    if e.status != "given" or e.purpose in ("flush", "kvo", "diluent"):
+    if e.status != "given" or e.purpose in ("flush", "diluent"):
         return False
     if is_infusion(e) or e.route == "IV_INFUSION":
         return True

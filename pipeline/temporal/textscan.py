@@ -26,8 +26,8 @@ from infucode.annotations.schema import AdminEvent, TimeMention
 from infucode.pipeline.temporal._resources import pattern_numbers, patterns
 
 _UNIT_AFTER = (
-    r"(?!\s*(?:ml|mg|mcg|g|gm|gram|grams|units?|u|meq|mmol|l|cc|kg|%|mg/|/|x\b|times|doses?|mins?|minutes"
-    r"|hrs?|hours))"
+    r"(?!\s*(?:(?:ml|mg|mcg|g|gm|gram|grams|units?|u|meq|mmol|l|cc|kg|x|times|doses?|mins?|minutes"
+    r"|hrs?|hours)\b|%|/))"
 )
 _CLOCK = re.compile(
     r"(?<![\d/:.,#$])(?:"
@@ -261,6 +261,13 @@ def _row_times(text: str, lo: int, hi: int, header: str, h_lo: int, roles: dict[
     return out
 
 
+def _named_before(text: str, e: AdminEvent, pos: int) -> bool:
+    """Tell whether the event's drug is named on the line shortly before ``pos`` ("zofran given 1412")."""
+    line_lo, _ = _line_bounds(text, pos)
+    window = text[max(line_lo, pos - 40) : pos].lower()
+    return any(n and n.lower() in window for n in (e.drug_text, e.drug))
+
+
 def sentence_bounds(text: str, pos: int) -> tuple[int, int]:
     """Return the sentence around ``pos`` (bounded by sentence ends and the line)."""
     line_lo, line_hi = _line_bounds(text, pos)
@@ -357,6 +364,14 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
             if fb is not None:
                 role = "start" if infusion and fb.role == "at" else fb.role
                 mentions = other + [TimeMention(fb.start, fb.end, role, fb.text)]
+            else:
+                # a time on another drug's row is that drug's (a premed line's time is not the infusion's)
+                own_line = _line_bounds(text, e.mention_start)
+                mentions = other + [
+                    m for m in start_like
+                    if _line_bounds(text, m.start) == own_line or _named_before(text, e, m.start)
+                    or not any(_line_bounds(text, p) == _line_bounds(text, m.start)
+                               for p in starts if p != e.mention_start)]
         if infusion and not any(m.role in ("end", "range") for m in mentions):
             seen = {(m.start, m.end) for m in mentions}
             mentions += [m for m in found if m.role == "end" and (m.start, m.end) not in seen]

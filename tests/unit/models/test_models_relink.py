@@ -77,6 +77,7 @@ def test_trained_link_model_fixes_the_rule_error_through_apply_models(tiny_split
     train, test = tiny_split
     cfg = load_config("link_clf.v1.toml")
     cfg["decision"]["n_boot"] = 20
+    cfg["model"].pop("search", None)
     model, rep = train_link(train, test, None, cfg)
     meta = {"config": cfg, "decision": {"use_in_pipeline": True, "mode": "combined"}}
     save_artifact(model, "link_clf.v1", meta, tmp_path)

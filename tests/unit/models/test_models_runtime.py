@@ -33,6 +33,7 @@ def artifact_dir(tiny_split, tmp_path):
     train, test = tiny_split
     cfg = load_config("status_clf.v1.toml")
     cfg["decision"]["n_boot"] = 20
+    cfg["model"].pop("search", None)
     model, rep = train_status(train, test, None, cfg)
     save_artifact(model, "status_clf.v1", {"config": cfg, "decision": rep["decision"]}, tmp_path)
     runtime.load_model.cache_clear()
@@ -95,3 +96,22 @@ def test_missing_artifacts_and_empty_notes_are_harmless(tmp_path):
     assert runtime.apply_models(TEXT, evs, artifact_dir=str(tmp_path)) is evs
     assert all(e.confidence == 1.0 for e in evs)
     runtime.load_model.cache_clear()
+
+
+def test_batch_application_equals_note_by_note(artifact_dir):
+    _set_decision(artifact_dir, use_in_pipeline=True, mode="model")
+    texts = [TEXT, TEXT.replace("refused", "was given"), TEXT]
+    one = [runtime.apply_models(t, _events_for(t), artifact_dir=str(artifact_dir)) for t in texts]
+    many = runtime.apply_models_many([(t, _events_for(t)) for t in texts] + [("", [])],
+                                     artifact_dir=str(artifact_dir))
+    assert len(many) == 4 and many[3] == []
+    assert [[e.to_dict() for e in evs] for evs in one] == [[e.to_dict() for e in evs] for evs in many[:3]]
+
+
+def _events_for(text: str) -> list[AdminEvent]:
+    out = []
+    for n, word in enumerate(("Dilaudid", "Toradol", "atorvastatin"), 1):
+        s = text.index(word)
+        out.append(AdminEvent(f"e{n}", word.lower(), drug_text=word, status="given", status_cue="rule",
+                              mention_start=s, spans=[Span(s, s + len(word), "DRUG")]))
+    return out
