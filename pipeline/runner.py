@@ -159,11 +159,15 @@ class NotePipeline:
         """Run extraction on one text and return its events (no times resolved yet)."""
         return self.events_of(self.nlp(text))
 
-    def events_of(self, doc: Any) -> list[AdminEvent]:
-        """Events of a processed Doc: rule extraction, then the models where they beat the rules."""
+    @staticmethod
+    def _rule_events(doc: Any) -> list[AdminEvent]:
         from infucode.pipeline.extract import doc_events
 
-        events = doc_events(doc)
+        return doc_events(doc)
+
+    def events_of(self, doc: Any) -> list[AdminEvent]:
+        """Events of a processed Doc: rule extraction, then the models where they beat the rules."""
+        events = self._rule_events(doc)
         if self.use_models and events:
             from infucode.models.runtime import apply_models
 
@@ -233,14 +237,32 @@ class NotePipeline:
             for rec in batch:
                 yield self.process(rec)
             return
+        # rule extraction per note, then the models once for the whole batch
+        extracted: list[tuple[Any, Any]] = []  # (doc, events) or (None, exception)
+        for _rec, prep in prepared:
+            if isinstance(prep, NoteError):
+                continue
+            doc = next(docs)
+            try:
+                extracted.append((doc, self._rule_events(doc)))
+            except Exception as exc:
+                extracted.append((None, exc))
+        ok_items = [(d, ev) for d, ev in extracted if d is not None]
+        if self.use_models and ok_items:
+            from infucode.models.runtime import apply_models_many
+
+            apply_models_many(ok_items)  # changes the events in place
+        results = iter(extracted)
         for rec, prep in prepared:
             if isinstance(prep, NoteError):
                 yield error_record(rec, prep, self.default_setting)
                 continue
             rid, text, options = prep
-            doc = next(docs)
+            doc, events = next(results)
             try:
-                yield self.finish(rid, text, options, self.events_of(doc), rec)
+                if doc is None:
+                    raise events
+                yield self.finish(rid, text, options, events, rec)
             except Exception as exc:
                 log.warning("note %r failed: %s", _safe_id(rec), type(exc).__name__)
                 yield error_record(rec, exc, self.default_setting)

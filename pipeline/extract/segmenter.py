@@ -9,6 +9,7 @@ tokens so ConText scopes stay inside one sentence.
 """
 
 
+import bisect
 import re
 
 import numpy
@@ -94,7 +95,7 @@ def make_segmenter(nlp: Language, name: str) -> "EntrySegmenter":
 
 
 class EntrySegmenter:
-    """Set entries (``doc.user_data``) and sentence boundaries (``token.is_sent_start``)."""
+    """Set entries (``doc.user_data``) and sentence boundaries (``SENT_START``, one array write)."""
 
     def __call__(self, doc: Doc) -> Doc:
         """Segment one Doc."""
@@ -108,11 +109,11 @@ class EntrySegmenter:
         if n == 0:
             return doc
         # one vectorized write: per-token assignment re-scans the Doc each time (quadratic on long notes)
-        idx = numpy.asarray(doc.to_array(IDX)).reshape(-1)
+        idx = numpy.asarray(doc.to_array(IDX)).reshape(-1).tolist()
         flags = numpy.full(n, numpy.iinfo(numpy.uint64).max, dtype=numpy.uint64)  # -1: not a start
         flags[0] = 1
         for ch in starts:
-            i = int(numpy.searchsorted(idx, ch, side="left"))
+            i = bisect.bisect_left(idx, ch)
             if 0 < i < n:
                 flags[i] = 1
         doc.from_array([SENT_START], flags)

@@ -6,6 +6,9 @@ Flow of :func:`resolve_timeline`:
 2. every time mention of every event, plus the entry timestamps at line starts, is parsed and placed on the
    calendar in text order (date markers re-date what follows them; a later entry with a smaller clock time
    rolls to the next day when that is the nearer reading; AM/PM of 12-hour times comes from the neighbours);
+   Time statements without a drug name ("Start 0800 via port. End 1030.", "0930 IV paused", Epic
+   "Action: Stopped" lines) go to the run they belong to (:mod:`.orphans`); a completion entry that
+   extraction made into its own event ("0845 cefepime done") closes the open run and is dropped;
 3. per event: start / end from the roles, pauses and infiltration gaps subtracted, an end from "over N min"
    (documented) or from volume / rate (computed, digest 37), else left open with ``MISSING_STOP_TIME``;
 4. encounters, access ids, relations.

@@ -47,3 +47,19 @@ def test_sentences_split_on_period_and_semicolon():
 def test_clock_time_does_not_split_sentence_inside_entry(nlp):
     doc = nlp("NS 1000 mL started @ 1410 at 125 mL/hr")
     assert len(list(doc.sents)) == 1
+
+
+def test_sentence_starts_are_set_on_the_right_tokens(nlp):
+    doc = nlp("1410 Zofran 4mg IVP L AC. tol well. Pt resting; NS infusing.\n1420 toradol 15 mg IVP")
+    assert [s.text.strip() for s in doc.sents] == [
+        "1410 Zofran 4mg IVP L AC. tol well.", "Pt resting;", "NS infusing.", "1420 toradol 15 mg IVP"]
+
+
+def test_long_note_is_processed_in_context_chunks_with_the_same_result(nlp):
+    from infucode.pipeline.extract import doc_events
+
+    note = "1410 Zofran 4mg IVP L AC\n1412 NS 1L bolus started\n1420 toradol 15 mg IV held, pt refused\n"
+    single = [(e.drug, e.status) for e in doc_events(nlp(note))]
+    many = [(e.drug, e.status) for e in doc_events(nlp(note * 300))]
+    assert len(nlp(note * 300)) > 1200  # longer than one ConText chunk
+    assert many[:3] == single and many[-3:] == single and len(many) == 3 * 300
