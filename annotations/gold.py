@@ -70,6 +70,15 @@ CHALLENGE_SPLIT = "challenge"
 CHALLENGE_SOURCE_GLOB = "challenge*.notes"
 CHALLENGE_FILE = CORPUS_DIR / "challenge.v1.jsonl"
 
+#: The second blind set (``annotations/corpus/BLIND.md``), held out exactly like the challenge set: ids
+#: ``blind-*``, split ``"blind"``, sources ``src/blind*.notes``, compiled to its own file.
+BLIND_PREFIX = "blind-"
+BLIND_SPLIT = "blind"
+BLIND_SOURCE_GLOB = "blind*.notes"
+BLIND_FILE = CORPUS_DIR / "blind.v1.jsonl"
+#: File-name prefixes of the compiled held-out sets (never part of :func:`default_corpus_paths`).
+HELDOUT_FILE_PREFIXES = ("challenge", "blind")
+
 SETTINGS = ("facility", "professional")
 EVENT_KEYS = (
     "event_id",
@@ -108,7 +117,8 @@ def split_for(note_id: str) -> str:
     Returns
     -------
     str
-        ``"train"`` or ``"test"``; ``"challenge"`` for ids starting with :data:`CHALLENGE_PREFIX`.
+        ``"train"`` or ``"test"``; ``"challenge"`` for ids starting with :data:`CHALLENGE_PREFIX`,
+        ``"blind"`` for ids starting with :data:`BLIND_PREFIX`.
 
     Examples
     --------
@@ -116,9 +126,13 @@ def split_for(note_id: str) -> str:
     True
     >>> split_for("chal-001")
     'challenge'
+    >>> split_for("blind-001")
+    'blind'
     """
     if note_id.startswith(CHALLENGE_PREFIX):
         return CHALLENGE_SPLIT
+    if note_id.startswith(BLIND_PREFIX):
+        return BLIND_SPLIT
     h = int(hashlib.sha256(note_id.encode("utf-8")).hexdigest()[:8], 16)
     return "test" if h % 100 < TEST_PERCENT else "train"
 
@@ -168,13 +182,23 @@ def write_gold(records: Iterable[dict[str, Any]], path: str | Path) -> int:
 
 
 def default_corpus_paths() -> list[Path]:
-    """Return every ``annotations/corpus/*.jsonl`` file except the challenge set, sorted."""
-    return sorted(p for p in CORPUS_DIR.glob("*.jsonl") if not p.name.startswith("challenge"))
+    """Return every ``annotations/corpus/*.jsonl`` file except the held-out challenge and blind sets."""
+    return sorted(p for p in CORPUS_DIR.glob("*.jsonl") if not p.name.startswith(HELDOUT_FILE_PREFIXES))
 
 
 def is_challenge_source(path: str | Path) -> bool:
     """Return whether a ``*.notes`` source belongs to the challenge set (``challenge*.notes``)."""
     return Path(path).match(CHALLENGE_SOURCE_GLOB)
+
+
+def is_blind_source(path: str | Path) -> bool:
+    """Return whether a ``*.notes`` source belongs to the second blind set (``blind*.notes``)."""
+    return Path(path).match(BLIND_SOURCE_GLOB)
+
+
+def is_heldout_source(path: str | Path) -> bool:
+    """Return whether a ``*.notes`` source is held out of the dev corpus (challenge or blind set)."""
+    return is_challenge_source(path) or is_blind_source(path)
 
 
 def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -> list[dict[str, Any]]:
@@ -185,10 +209,10 @@ def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -
     paths
         Gold JSONL files; ``None`` means :func:`default_corpus_paths`.
     split
-        ``"train"``, ``"test"``, ``"challenge"`` or ``"all"``.
+        ``"train"``, ``"test"``, ``"challenge"``, ``"blind"`` or ``"all"``.
     """
-    if split not in ("train", "test", CHALLENGE_SPLIT, "all"):
-        raise ValueError(f"split must be train, test, challenge or all, got {split!r}")
+    if split not in ("train", "test", CHALLENGE_SPLIT, BLIND_SPLIT, "all"):
+        raise ValueError(f"split must be train, test, challenge, blind or all, got {split!r}")
     out: list[dict[str, Any]] = []
     for p in default_corpus_paths() if paths is None else paths:
         for rec in read_gold(p):

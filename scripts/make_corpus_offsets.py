@@ -4,7 +4,9 @@ Reads ``annotations/corpus/src/*.notes`` (format: ``infucode.annotations.gold`` 
 annotated substring in its note, validates ``text[start:end]`` for every span, and writes
 ``annotations/corpus/gold_dev.v1.jsonl`` and ``annotations/corpus/splits.v1.json``. The blind challenge set
 (``src/challenge*.notes``, ids ``chal-*``, split ``challenge``) goes to its own
-``annotations/corpus/challenge.v1.jsonl`` and never into the dev corpus or its splits.
+``annotations/corpus/challenge.v1.jsonl`` and never into the dev corpus or its splits; the second blind set
+(``src/blind*.notes``, ids ``blind-*``, split ``blind``) likewise goes to
+``annotations/corpus/blind.v1.jsonl``.
 
 Usage::
 
@@ -23,17 +25,22 @@ from collections import Counter
 from pathlib import Path
 
 from infucode.annotations.gold import (
+    BLIND_FILE,
+    BLIND_SPLIT,
     CHALLENGE_FILE,
     CHALLENGE_SPLIT,
     CORPUS_DIR,
     GoldError,
     compile_sources,
+    is_blind_source,
     is_challenge_source,
+    is_heldout_source,
     splits_manifest,
 )
 
 OUT_NAME = "gold_dev.v1.jsonl"
 CHALLENGE_OUT_NAME = CHALLENGE_FILE.name
+BLIND_OUT_NAME = BLIND_FILE.name
 
 
 def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
@@ -44,7 +51,7 @@ def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
     GoldError
         When a challenge source holds a non-challenge id or a dev source a challenge id.
     """
-    dev_src = [p for p in sources if not is_challenge_source(p)]
+    dev_src = [p for p in sources if not is_heldout_source(p)]
     chal_src = [p for p in sources if is_challenge_source(p)]
     dev = compile_sources(dev_src)
     challenge = compile_sources(chal_src)
@@ -55,6 +62,22 @@ def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
     if any(r["split"] != CHALLENGE_SPLIT for r in challenge):
         raise GoldError("a challenge source uses an id outside the challenge prefix (chal-*)")
     return dev, challenge
+
+
+def compile_blind(sources: list[Path], others: list[dict]) -> list[dict]:
+    """Compile the second blind set (``blind*.notes``); its ids must be ``blind-*`` and unused by ``others``.
+
+    Raises
+    ------
+    GoldError
+        When a blind source holds a non-blind id, or a blind id appears among ``others``.
+    """
+    blind = compile_sources([p for p in sources if is_blind_source(p)])
+    if any(r["split"] != BLIND_SPLIT for r in blind):
+        raise GoldError("a blind source uses an id outside the blind prefix (blind-*)")
+    if any(r["split"] == BLIND_SPLIT for r in others) or {r["id"] for r in blind} & {r["id"] for r in others}:
+        raise GoldError("a blind id (blind-*) is used outside the blind sources")
+    return blind
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,12 +92,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no *.notes files in {args.src}", file=sys.stderr)
         return 2
     records, challenge = compile_partitioned(sources)
+    blind = compile_blind(sources, records + challenge)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     chal_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in challenge)
+    blind_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind)
     splits = json.dumps(splits_manifest(records), indent=1) + "\n"
     out_file, split_file = args.out / OUT_NAME, args.out / "splits.v1.json"
     chal_file = args.out / CHALLENGE_OUT_NAME
     outputs = [(out_file, lines), (split_file, splits)] + ([(chal_file, chal_lines)] if challenge else [])
+    outputs += [(args.out / BLIND_OUT_NAME, blind_lines)] if blind else []
     if args.check:
         stale = [p.name for p, want in outputs
                  if not p.exists() or p.read_text(encoding="utf-8") != want]
@@ -93,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         n_ch = sum(len(r["gold_events"]) for r in challenge)
         ch_status = Counter(e["status"] for r in challenge for e in r["gold_events"])
         print(f"{len(challenge)} challenge notes, {n_ch} events {dict(ch_status)} -> {chal_file}")
+    if blind:
+        n_bl = sum(len(r["gold_events"]) for r in blind)
+        bl_status = Counter(e["status"] for r in blind for e in r["gold_events"])
+        print(f"{len(blind)} blind notes, {n_bl} events {dict(bl_status)} -> {args.out / BLIND_OUT_NAME}")
     return 0
 
 

@@ -38,6 +38,23 @@ _STATUS_OF = {
     "GIVEN": "given", "NOT_GIVEN": "not_given", "PLANNED": "planned", "ORDERED": "ordered",
     "HISTORICAL": "historical", "UNCERTAIN": "uncertain",
 }
+_PACKAGE_AFTER = re.compile(
+    r"\s*(?:/\s*\d[\d.]*\s*m[lL]\b)?\s*(?:single[- ]dose\s+|multi[- ]dose\s+|sdv\s+|mdv\s+)?"
+    r"(?:vials?|amps?|ampules?|ampoules?|carpujects?|syringes?|prefilled|pre-filled|bottles?|kits?)\b",
+    re.I,
+)
+_INDICATION_BEFORE = re.compile(
+    r"\b(?:for|2/2|due\s+to|secondary\s+to|reversal\s+of|to\s+reverse)\b(?:[^,;.\n()]|\.(?=\d)){0,40}?"
+    r"\b(?:on|taking|takes)\s+(?:home\s+)?$",
+    re.I,
+)
+_REPEAT_ROUTES = {"IV_PUSH", "IV", "IM", "SQ", "PO", "SL", "PR"}
+_REPEAT_COUNT = re.compile(
+    r"(?<![\w/])(?:x|times)\s?([2-5])(?:\s*doses?)?\b(?!\s*(?:/|d\b|days?|hrs?\b|h\b|hours?|wks?|weeks?|min|"
+    r"mins?|minutes?|months?|nights?|refills?|tabs?|tablets?|caps?|capsules?|puffs?|sprays?|attempts?|sticks?|"
+    r"tries|vials?|bags?|back|more|total|kg)\b)",
+    re.I,
+)
 _SEPARATE_CLAUSE = re.compile(r"[;|\n\t]|\.\s|\bthen\b", re.I)
 _END_WORDS = re.compile(
     r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
@@ -93,6 +110,7 @@ class Mention:
     alias_spans: list[tuple[int, int]] = field(default_factory=list)
     infusate: int | None = None
     drop: bool = False
+    context_only: bool = False
     diluent_of: Mention | None = None
     window_end: int = 0
     sent_start: int = 0
@@ -154,6 +172,10 @@ def assemble(
         mentions.append(m)
     mentions = [m for m in mentions if not (m.entry.is_fluid and misc["not_a_drug_after"].match(text, m.end))]
     mentions = _collapse_aliases(text, mentions)
+    for m in mentions:
+        # "Kcentra ordered for INR 3.1 on warfarin - given ...": the drug of an indication phrase is
+        # context (a home med), never the anchor of the administration around it
+        m.context_only = bool(_INDICATION_BEFORE.search(text[max(0, m.start - 60):m.start]))
     for i, m in enumerate(mentions):
         ee = entries[m.entry_index][1] if m.entry_index < len(entries) else len(text)
         nx = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
@@ -198,7 +220,7 @@ def assemble(
         status, cue = _status(m, mentions, section_effects)
         if status is None:
             continue
-        if not _has_evidence(text, m, misc):
+        if not m.context_only and not _has_evidence(text, m, misc):
             continue
         ev = _to_event(text, m, status, cue, entries, leading)
         prev = _find_previous(ev, m, by_drug, text, misc)
@@ -215,6 +237,7 @@ def assemble(
     _share_infusate(mentions)
     events = _drop_superseded(events)
     events = _split_multi_time(text, events)
+    events = _expand_repeats(text, mentions, events)
     for ev in events:
         _fix_pause_roles(ev)
     # infusate ids and event ids in text order
@@ -272,7 +295,8 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
     by_entry: dict[int, list[Mention]] = {}
     misc_calc = compiled_misc()["calc_result_before"]
     for m in mentions:
-        by_entry.setdefault(m.entry_index, []).append(m)
+        if not m.context_only:
+            by_entry.setdefault(m.entry_index, []).append(m)
     starts_by_entry = {ei: [m.start for m in ms] for ei, ms in by_entry.items()}
     for a in attrs:
         if id(a) in leading_ids:
@@ -517,12 +541,18 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
 def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tuple[str | None, str | None]:
     """Return the final status of a mention (None = no event) and the cue text that set it."""
     cues = [c for c in m.cues if not _blocked(c, m, mentions)]
+    if not m.context_only:
+        # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
+        cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
+            o.context_only and o is not m and 0 <= o.start - c.end <= 12 for o in mentions))]
     cats = {c.category for c in cues}
     if "ALLERGY" in cats:
         return None, next(c.text for c in cues if c.category == "ALLERGY")
     eff = effects.get(m.section or "", None)
     if eff == "drop":
         return None, m.section
+    if m.context_only:
+        return "historical", "indication"
 
     def first(cat: str, strong: bool | None = None) -> Cue | None:
         cs = [c for c in cues if c.category == cat and (strong is None or c.strong == strong)]
@@ -532,6 +562,13 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tup
         ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
         ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
     ]
+    hist, refused = first("HISTORICAL"), first("NOT_GIVEN", True)
+    def gap(c: Cue) -> int:
+        return max(m.start - c.end, c.start - m.end, 0)
+
+    if hist is not None and refused is not None and gap(refused) < gap(hist):
+        # "declined Tylenol, has it at home": the cue closest to the drug decides
+        return "not_given", refused.text
     for cat, strong in order:
         c = first(cat, strong)
         if c is not None:
@@ -571,6 +608,9 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
 
 def _route(m: Mention) -> tuple[str | None, Attr | None]:
     routes = [a for a in m.attrs if a.label == "route"]
+    if any(a.start >= m.end for a in routes):
+        # "unable to tolerate PO, Toradol 15 mg IV": a route written after the drug beats one before it
+        routes = [a for a in routes if a.start >= m.end]
     best: tuple[int, str, Attr] | None = None
     for a in routes:
         code = a.value
@@ -733,6 +773,11 @@ def _preferred_amounts(text: str, m: Mention, entries: list[tuple[int, int]]) ->
         not_given = misc["dose_not_given_before"]
         keep = [a for a in amounts if not not_given.search(text[max(es, a.start - 12):a.start])]
         amounts = keep or amounts
+        strength = [a for a in amounts if a.label in ("dose", "concentration")
+                    and _PACKAGE_AFTER.match(text, a.end, ee)]
+        if strength and len(strength) < len([a for a in amounts if a.label in ("dose", "concentration")]):
+            # "fentanyl 100 mcg/2 mL vial: 50 mcg IV push": the package strength is not the amount given
+            amounts = [a for a in amounts if a not in strength]
         calc = [a for a in amounts if a.label == "dose"
                 and misc["calc_result_before"].search(text, max(es, a.start - 14), a.start)]
         if len(calc) > 1:  # "= 544 mg, rounded to 540 mg": the last computed amount is the one given
@@ -972,6 +1017,34 @@ def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
             keep = {(x.start, x.end) for x in distinct.values()} - {(t.start, t.end)}
             part.spans = [sp for sp in part.spans if not (sp.label == "TIME" and (sp.start, sp.end) in keep)]
             out.append(part)
+    return out
+
+
+def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]) -> list[AdminEvent]:
+    """Expand "Ativan 1 mg IV x2" (a dose repeated N times, times not listed) into N given events.
+
+    Only for discrete doses (push/IM/SQ/PO...): infusions and back-to-back nebulisers stay one event, and
+    a mention already split by a list of clock times is left alone. Repeats get no time of their own.
+    """
+    per_start: dict[int, int] = {}
+    for ev in events:
+        per_start[ev.mention_start] = per_start.get(ev.mention_start, 0) + 1
+    by_event = {id(m.event): m for m in mentions if m.event is not None}
+    out: list[AdminEvent] = []
+    for ev in events:
+        out.append(ev)
+        m = by_event.get(id(ev))
+        if (m is None or ev.status != "given" or per_start[ev.mention_start] > 1
+                or ev.route not in _REPEAT_ROUTES or m.entry.is_fluid):
+            continue
+        rep = _REPEAT_COUNT.search(text, m.end, max(m.end, m.window_end))
+        if rep is None:
+            continue
+        for _ in range(int(rep.group(1)) - 1):
+            extra = copy.deepcopy(ev)
+            extra.time_mentions = []
+            extra.spans = [sp for sp in extra.spans if sp.label != "TIME"]
+            out.append(extra)
     return out
 
 

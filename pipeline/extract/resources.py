@@ -13,6 +13,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from infucode.pipeline.extract.regex_gate import gated
+
 LEXICON_FILE = "lexicons/drugs.v1.jsonl"
 STOPTERMS_FILE = "lexicons/stopterms.v1.txt"
 PATTERNS_FILE = "patterns/attributes.v1.json"
@@ -142,7 +144,7 @@ def label_matchers() -> tuple[LabelMatcher, ...]:
             rx = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: f"(?P<r{i}_{m.group(1)}>", rx)
             parts.append(f"(?P<r{i}>{rx})")
         big = "|".join(parts)
-        out.append(LabelMatcher(label, tuple(rules), re.compile(big), re.compile(big, re.I)))
+        out.append(LabelMatcher(label, tuple(rules), gated(big), gated(big, re.I)))
     return tuple(out)
 
 
