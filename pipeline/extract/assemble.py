@@ -36,7 +36,7 @@ from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_le
 _ROUTE_RANK = {"IV_PUSH": 3, "IV_INFUSION": 3, "IV": 1}
 _STATUS_OF = {
     "GIVEN": "given", "NOT_GIVEN": "not_given", "PLANNED": "planned", "ORDERED": "ordered",
-    "HISTORICAL": "historical", "UNCERTAIN": "uncertain",
+    "HISTORICAL": "historical", "UNCERTAIN": "uncertain", "NEGATED": "not_given",
 }
 _PACKAGE_AFTER = re.compile(
     r"\s*(?:/\s*\d[\d.]*\s*m[lL]\b)?\s*(?:single[- ]dose\s+|multi[- ]dose\s+|sdv\s+|mdv\s+)?"
@@ -55,6 +55,10 @@ _REPEAT_COUNT = re.compile(
     r"tries|vials?|bags?|back|more|total|kg)\b)",
     re.I,
 )
+_ORAL_FORM_IN_NAME = re.compile(r"\b(?:odt|tabs?|tablets?|caps?|capsules?|chewable|oral)\b", re.I)
+_RECON_BEFORE = re.compile(
+    r"\b(?:reconstitut\w*|dilut\w*|mixed)\s+(?:with|w/|in|using)\s+(?:\d[\d.]*\s*%\s*)?$", re.I)
+_ANSWER_NO = re.compile(r"\s*[-:]?\s*(?:no|not\s+given|held|not\s+due)\b", re.I)
 _SEPARATE_CLAUSE = re.compile(r"[;|\n\t]|\.\s|\bthen\b", re.I)
 _END_WORDS = re.compile(
     r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
@@ -71,7 +75,8 @@ _IN_BAG = re.compile(r"\b(?:in|diluted\s+in|mixed\s+in)\s*$", re.I)
 _KEY_LINE = re.compile(r"\n\s*[A-Za-z][A-Za-z /]{1,20}:")
 _FLUSH_GAP = re.compile(r"[,;.|]|->")
 _CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
-_CUED_TIME = re.compile(r"[a-z/'\-]+\s*:?\s*@?\s*\(?\d{1,2}:?\d{2}\b", re.I)
+# the look-behind only skips starts inside a word run, where no match can begin if none began at its start
+_CUED_TIME = re.compile(r"(?<![a-z/'\-])[a-z/'\-]+\s*:?\s*@?\s*\(?\d{1,2}:?\d{2}\b", re.I)
 _TIME_LIST_GAP = re.compile(
     r"\s*[(,;&]?\s*(?:and\s+|then\s+)?(?:(?:again|repeated)\s+)?(?:at\s+|@\s*)?", re.I
 )
@@ -80,6 +85,10 @@ _DRIP_WORD = re.compile(r"\b(?:gtt|drip|infusion)\b", re.I)
 _START_WORDS = re.compile(r"\b(?:started|hung|new\s+bag|initiated|begun|began)\b", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
 _PAREN_CLOSE = re.compile(r"^\s*[)\]]")
+_NAME_PAIR_GAP = re.compile(r"[^\d;.\n|,()\[\]]{1,20}")
+_NOT_ALIAS_WORDS = re.compile(
+    r"\b(?:and|then|again|repeat\w*|another|second|or|vs|versus|instead|not|no|switch\w*|changed?|to|from|"
+    r"after|before|plus|with|w/)\b|[+&]", re.I)
 
 
 @dataclass(slots=True)
@@ -220,12 +229,17 @@ def assemble(
         status, cue = _status(m, mentions, section_effects)
         if status is None:
             continue
+        if (cue is None and status == "given" and text[m.start:m.sent_end].rstrip().endswith("?")
+                and _ANSWER_NO.match(text, m.sent_end)):
+            status, cue = "not_given", "no"  # "vanc 1 g IV 2nd bag? - NO, dose not due, not given"
         if not m.context_only and not _has_evidence(text, m, misc):
             continue
         ev = _to_event(text, m, status, cue, entries, leading)
         prev = _find_previous(ev, m, by_drug, text, misc)
         if prev is not None:
-            _merge_into(prev, ev, bool(misc["ongoing_cues"].search(text[m.start:m.window_end])))
+            window = text[m.start:m.window_end]
+            ongoing = bool(misc["ongoing_cues"].search(window))
+            _merge_into(prev, ev, ongoing, completes=not ongoing and bool(_END_WORDS.search(window)))
             continue
         events.append(ev)
         ev_entry[id(ev)] = m.entry_index
@@ -283,6 +297,12 @@ def _collapse_aliases(text: str, mentions: list[Mention]) -> list[Mention]:
                 close = _PAREN_CLOSE.match(text, m.end)
                 if close:
                     p.alias_spans.append((m.end, close.end()))
+                p.cues.extend(m.cues)
+                continue
+            if (same and p.entry_index == m.entry_index and p.text.lower() != m.text.lower()
+                    and _NAME_PAIR_GAP.fullmatch(gap) and not _NOT_ALIAS_WORDS.search(gap)):
+                # "Prolia today - denosumab 60 mg": brand and generic of one administration
+                p.alias_spans.append((m.start, m.end))
                 p.cues.extend(m.cues)
                 continue
         out.append(m)
@@ -445,6 +465,16 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
     """Fold admixture diluents into their drug; mark bag components with a shared infusate number."""
     n_inf = 0
     for i, fl in enumerate(mentions):
+        if i > 0 and not fl.entry.is_fluid and _RECON_BEFORE.search(text[max(0, fl.start - 40):fl.start]):
+            # "ceftriaxone 1 g reconstituted with 1% lidocaine 2.1 mL IM": the diluent is no administration
+            host = mentions[i - 1]
+            if host.diluent_of is None and host.entry_index == fl.entry_index and not host.entry.is_fluid:
+                fl.diluent_of = host
+                have = {a.label for a in host.attrs}
+                host.attrs.extend(a for a in fl.attrs if a.label not in have and a.label not in (
+                    "dose", "volume", "concentration"))
+                host.alias_spans.append((fl.start, fl.end))
+            continue
         if not fl.entry.is_fluid or i == 0:
             continue
         host = mentions[i - 1]
@@ -560,19 +590,28 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tup
 
     order: list[tuple[str, bool | None]] = [
         ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
+        ("NEGATED", None),
         ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
     ]
     hist, refused = first("HISTORICAL"), first("NOT_GIVEN", True)
+    if refused is None:
+        refused = first("NEGATED")  # "no"/"denies" lose to "given" but still beat a history cue
     def gap(c: Cue) -> int:
         return max(m.start - c.end, c.start - m.end, 0)
 
-    if hist is not None and refused is not None and gap(refused) < gap(hist):
-        # "declined Tylenol, has it at home": the cue closest to the drug decides
+    if hist is not None and refused is not None and (gap(refused) < gap(hist) or (
+            refused.end <= m.start and (hist.start >= m.end or 0 <= hist.start - refused.end <= 3))):
+        # "declined Tylenol, has it at home": the cue closest to the drug decides; a negation before the
+        # drug scopes over a history cue after it ("no Motrin PTA") or right after it ("denies taking X")
         return "not_given", refused.text
     for cat, strong in order:
         c = first(cat, strong)
         if c is not None:
             return _STATUS_OF[cat], c.text
+    if eff in ("planned", "ordered") and m.has("time") and m.has("dose", "volume"):
+        # "P: Ketorolac 15 mg IV push 1120.": a dosed, clock-timed line with no plan/order wording
+        # documents an administration even inside a plan section
+        return "given", None
     if eff:
         return eff, f"section:{m.section}"
     return "given", None
@@ -620,6 +659,8 @@ def _route(m: Mention) -> tuple[str | None, Attr | None]:
         if best is None or rank > best[0]:
             best = (rank, code, a)
     if best is None:
+        if _ORAL_FORM_IN_NAME.search(m.text):
+            return "PO", None  # "Zofran ODT", "Tylenol tab": the oral form is part of the drug term
         if m.entry.is_fluid and (m.has("rate") or m.has("duration")):
             return "IV_INFUSION", None
         if any(a.rule in ("rate.ml_hr", "rate.dose_rate") for a in m.attrs):
@@ -701,7 +742,9 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     elif dose is not None and dose[1] == "L":
         vol = vol or dose[0] * 1000.0
     if dose is None and vol is None:
-        bare = compiled_misc()["bare_dose"].match(text, m.end)
+        # "Tylenol/APAP 650 PO": the amount follows the last alias of the name
+        name_end = max([m.end] + [e for s_, e in m.alias_spans if 0 <= s_ - m.end <= 40])
+        bare = compiled_misc()["bare_dose"].match(text, name_end)
         if bare:  # "APAP 650 PO": a unit-less amount right after the drug and before a route
             units = compiled_misc()["bare_dose_units"]
             unit = next((u for k, u in units.items() if m.drug.startswith(k)),
@@ -848,15 +891,23 @@ def _same_dose(a: Dose, b: Dose) -> bool:
     return abs(a.value - b.value) < 1e-9 and a.unit == b.unit
 
 
-def _merge_into(prev: AdminEvent, ev: AdminEvent, ongoing: bool = False) -> None:
-    """Fold a re-mention into the earlier event (``ongoing``: "still infusing" adds no start time)."""
+def _merge_into(prev: AdminEvent, ev: AdminEvent, ongoing: bool = False, completes: bool = False) -> None:
+    """Fold a re-mention into the earlier event.
+
+    ``ongoing``: "still infusing" adds no start time; ``completes``: the re-mention is a completion line
+    ("1400 VANCO INFUSED"), so its plain time closes a running infusion that has no end yet.
+    """
     seen = {(t.start, t.end) for t in prev.time_mentions}
     has_start = any(t.role in ("start", "at", "range") for t in prev.time_mentions)
+    has_end = any(t.role in ("end", "range") for t in prev.time_mentions)
     for t in ev.time_mentions:
         if ongoing and t.role in ("at", "start"):
             continue
         if t.role == "at" and has_start and prev.route == "IV_INFUSION":
-            continue
+            if not (completes and not has_end and (t.start, t.end) not in seen):
+                continue
+            t = TimeMention(t.start, t.end, "end", t.text)
+            has_end = True
         if (t.start, t.end) not in seen:
             prev.time_mentions.append(t)
     if ev.status in ("given", "not_given") and prev.status in ("planned", "ordered", "uncertain"):
@@ -1050,9 +1101,15 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
 
 def _drop_superseded(events: list[AdminEvent]) -> list[AdminEvent]:
     """Drop orders/plans for a drug that the note documents as given."""
-    given = {e.drug for e in events if e.status == "given"}
-    return [e for e in events if not (e.status in ("ordered", "planned") and e.drug in given
-                                      and not e.time_mentions)]
+    given: dict[str, int] = {}
+    for e in events:
+        if e.status == "given":
+            given[e.drug] = max(given.get(e.drug, -1), e.mention_start)
+    # an order is superseded by any given dose of its drug; a plan only by a dose documented after it
+    # ("will give zofran" ... "zofran given"), not by an earlier one ("Rx Zofran ODT" at discharge)
+    return [e for e in events if not (e.drug in given and (
+        (e.status == "ordered" and (not e.time_mentions or given[e.drug] > e.mention_start))
+        or (e.status == "planned" and not e.time_mentions and given[e.drug] > e.mention_start)))]
 
 
 def _fix_pause_roles(ev: AdminEvent) -> None:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from infucode.pipeline.extract.resources import compiled_misc, compiled_rules, label_matchers
+from infucode.pipeline.extract.resources import LabelMatcher, compiled_misc, compiled_rules, label_matchers
 
 #: Labels whose matches compete with each other (longest wins) before linking.
 _FAMILIES: dict[str, str] = {
@@ -83,9 +83,10 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
                 continue
             i = int(m.lastgroup[1:]) if m.lastgroup else _which(m, len(lm.rules))
             rule = lm.rules[i]
-            prefix = f"r{i}_"
-            groups = {k[len(prefix):]: text[m.start(k):m.end(k)] if m.start(k) >= 0 else None
-                      for k in m.groupdict() if k.startswith(prefix)}
+            groups: dict[str, str | None] = {}
+            for k, short in _rule_groups(lm)[i]:
+                a, b = m.span(k)
+                groups[short] = text[a:b] if a >= 0 else None
             rid = rule.id
             if rule.cued is not None:
                 cued = rule.cued.search(text, max(0, m.start() - 16), m.start())
@@ -97,7 +98,7 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
         blocked.update(range(s_, e_))
         drug_ends.update((e_, e_ + 1))
     if blocked:
-        found = [a for a in found if not any(i in blocked for i in range(a.start, a.end))]
+        found = [a for a in found if blocked.isdisjoint(range(a.start, a.end))]
     reject = compiled_misc()["bare_time_reject_before"]
     found = [a for a in found if a.rule != "time.military_bare" or not (
         reject.search(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
@@ -107,19 +108,33 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     for a in sorted(found, key=lambda a: (-(a.end - a.start), order[a.label], a.start)):
         occ = occupied.setdefault(_FAMILIES[a.label], set())
         span = range(a.start, a.end)
-        if any(i in occ for i in span):
+        if not occ.isdisjoint(span):
             continue
         occ.update(span)
         kept.append(a)
     # a time must not sit inside an amount ("1000 mL") and a dose not inside a waste phrase
     amounts = occupied.get("amount", set()) | occupied.get("waste", set())
     kept = [a for a in kept if not (a.label in ("time", "duration") and
-                                    any(i in amounts for i in range(a.start, a.end)))]
+                                    not amounts.isdisjoint(range(a.start, a.end)))]
     kept = _resolve_gauges(text, kept, exclude or [])
     waste = occupied.get("waste", set())
     kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
-                                    all(i in waste for i in range(a.start, a.end)))]
+                                    waste.issuperset(range(a.start, a.end)))]
     return sorted(kept, key=lambda a: (a.start, a.end))
+
+
+_GROUP_CACHE: dict[str, tuple[LabelMatcher, tuple[tuple[tuple[str, str], ...], ...]]] = {}
+
+
+def _rule_groups(lm: LabelMatcher) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Per rule of ``lm``: its named groups ``(r<i>_<name>, <name>)`` in pattern order (computed once)."""
+    got = _GROUP_CACHE.get(lm.label)
+    if got is None or got[0] is not lm:
+        names = list(lm.lower.groupindex)
+        per = tuple(tuple((k, k[len(f"r{i}_"):]) for k in names if k.startswith(f"r{i}_"))
+                    for i in range(len(lm.rules)))
+        got = _GROUP_CACHE[lm.label] = (lm, per)
+    return got[1]
 
 
 def _which(m: re.Match[str], n: int) -> int:

@@ -11,6 +11,7 @@ Writes ``doc.spans["drugs"]``: label ``DRUG``, ``kb_id_`` = lexicon key, ``id_``
 import re
 from collections import defaultdict
 
+from infucode.pipeline.extract.fastdoc import alpha_tokens_min_len
 from infucode.pipeline.extract.resources import LexEntry, load_lexicon, load_stopterms
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -120,12 +121,13 @@ class DrugMatcher:
     def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Span]:
         out: list[Span] = []
         text = doc.text
-        for tok in doc:
-            if tok.i in covered or not tok.is_alpha or len(tok) < 6:
+        for i in alpha_tokens_min_len(doc, 6):  # = tok.is_alpha and len(tok) >= 6, without a Token per token
+            if i in covered:
                 continue
+            tok = doc[i]
             low = tok.lower_
-            if low in self.stop or low in self.lexicon:
-                continue
+            if low in self.stop or low in self.lexicon or (low in self._memo and self._memo[low] is None):
+                continue  # (a word already known to have no close lexicon term)
             if not _FOLLOWED_BY_DOSE.match(text[tok.idx + len(tok):tok.idx + len(tok) + 40]):
                 continue
             best = self._closest(low)

@@ -18,6 +18,7 @@ from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers 
 from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract.assemble import Cue, assemble
 from infucode.pipeline.extract.drugs import DRUG_KEY
+from infucode.pipeline.extract.fastdoc import sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
 from medspacy.context import ConText, ConTextRule
@@ -74,24 +75,28 @@ class StatusContext:
             self._run(doc, 0, cues)
         elif spans:
             starts = [sp.start for sp in spans]
+            # one array for all chunks: ``Span.as_doc`` otherwise converts the whole Doc once per chunk
+            # (quadratic in the length of the note)
+            head = doc._get_array_attrs()
+            arr = doc.to_array(head)
             start = 0
             for sent in doc.sents:
                 if sent.end - start >= self.CHUNK_TOKENS:
-                    self._chunk(doc, start, sent.end, spans, starts, cues)
+                    self._chunk(doc, start, sent.end, spans, starts, cues, (head, arr))
                     start = sent.end
             if start < len(doc):
-                self._chunk(doc, start, len(doc), spans, starts, cues)
+                self._chunk(doc, start, len(doc), spans, starts, cues, (head, arr))
         doc.user_data[CUES_KEY] = cues
         return doc
 
     def _chunk(self, doc: Doc, start: int, end: int, spans: list[Any], starts: list[int],
-               cues: dict[str, list[list[Any]]]) -> None:
+               cues: dict[str, list[list[Any]]], array: tuple[Any, Any] | None = None) -> None:
         span = doc[start:end]
         lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         inside = [s for s in spans[lo:hi] if s.end <= end]
         if not inside:
             return
-        sub = span.as_doc()
+        sub = span.as_doc(array_head=array[0], array=array[1]) if array is not None else span.as_doc()
         sub.spans[DRUG_KEY] = [sub[s.start - start:s.end - start] for s in inside]
         self._run(sub, span.start_char, cues)
 
@@ -130,7 +135,7 @@ class EventAssembler:
         """Assemble events, then drop medspaCy's non-serializable annotations."""
         text = doc.text
         entries = [tuple(x) for x in doc.user_data.get(ENTRY_KEY, [])] or [(0, len(text))]
-        sent_starts = sorted({s.start_char for s in doc.sents}) if len(doc) else [0]
+        sent_starts = sentence_start_chars(doc)
         spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
         raw = doc.user_data.get(CUES_KEY, {})
         cues: dict[tuple[int, int], list[Cue]] = {}

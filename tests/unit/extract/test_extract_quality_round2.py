@@ -77,3 +77,124 @@ def test_refusal_closest_to_the_drug_beats_a_home_cue(extract):
 def test_folic_abbreviation(extract):
     evs = extract("folic 1 mg PO given 0900")
     assert [(e.drug, e.route) for e in evs] == [("folic acid", "PO")]
+
+
+def test_package_strength_is_not_the_dose_given(extract):
+    evs = extract("Hydromorphone 2 mg/1 mL carpuject: 0.5 mg IV push at 2210")
+    assert [(e.dose.value, e.dose.unit) for e in evs] == [(0.5, "mg")]
+
+
+def test_drug_of_an_indication_phrase_is_context_not_the_anchor(extract):
+    evs = extract("PCC ordered for INR 4.2 on Coumadin - given 0130 via R FA, 1500 units IV, done 0145")
+    by_drug = {e.drug: e for e in evs}
+    pcc = by_drug["prothrombin complex concentrate"]
+    assert (pcc.dose.value, pcc.route, pcc.site, pcc.status) == (1500.0, "IV", "R FA", "given")
+    assert by_drug["warfarin"].status == "historical" and by_drug["warfarin"].dose is None
+
+
+def test_repeat_count_gives_one_event_per_dose(extract):
+    evs = extract("Haldol 5 mg IM x2 for agitation, given")
+    assert [(e.drug, e.route, e.status) for e in evs] == [("haloperidol", "IM", "given")] * 2
+
+
+def test_repeat_count_does_not_expand_courses_or_nebs(extract):
+    assert len(extract("Prednisone 40 mg PO daily x 5 days prescribed")) == 1
+    assert len(extract("Albuterol neb x3 back to back started 0700")) == 1
+
+
+def test_completion_line_closes_the_running_infusion(extract):
+    evs = extract("0910 Cefepime 2 g IVPB started.\n0940 CEFEPIME INFUSED")
+    assert len(evs) == 1
+    assert [(t.text, t.role) for t in evs[0].time_mentions] == [("0910", "start"), ("0940", "end")]
+
+
+def test_discharge_prescription_after_a_given_dose_is_its_own_planned_event(extract):
+    evs = extract("Zofran 4 mg IV given 0815. Sent home with Zofran ODT 4 mg Rx, 10 tabs.")
+    assert [(e.status, e.route) for e in evs] == [("given", "IV"), ("planned", "PO")]
+
+
+def test_not_yet_given_order_is_ordered(extract):
+    evs = extract("Cefepime 2 g IV ordered, not yet started - awaiting pharmacy.")
+    assert [e.status for e in evs] == ["ordered"]
+
+
+@pytest.mark.parametrize(("text", "route"), [
+    ("Imitrex 20 mg nasal spray given 0930", "OTHER"),
+    ("Bupivacaine 0.5% 8 mL hematoma block at 1105", "LOCAL_INFILTRATION"),
+    ("Reglan ODT 10 mg given 0700", "PO"),
+])
+def test_route_cue_classes(extract, text, route):
+    assert [e.route for e in extract(text)] == [route]
+
+
+def test_brand_then_generic_in_one_clause_is_one_event(extract):
+    evs = extract("Xgeva this visit - denosumab 120 mg SQ given 1015 L arm")
+    assert [(e.drug, e.dose.value) for e in evs] == [("denosumab", 120.0)]
+
+
+def test_two_dosed_mentions_of_one_drug_stay_two_events(extract):
+    evs = extract("Tylenol 650 mg PO given 0800; acetaminophen 1 g IV given 1400")
+    assert len(evs) == 2
+
+
+def test_reconstitution_diluent_is_not_an_administration(extract):
+    evs = extract("Cefazolin 1 g reconstituted with 1% lidocaine 2 mL, IM given R glute 1120")
+    assert [(e.drug, e.route, e.site) for e in evs] == [("cefazolin", "IM", "R glute")]
+
+
+def test_repeated_dose_under_a_prn_order_is_given(extract):
+    evs = extract("0900 Reglan 10 mg IV push.\n0940 Reglan 10 mg IV push repeated per PRN order.")
+    assert [e.status for e in evs] == ["given", "given"]
+
+
+def test_timed_dose_in_a_plan_section_is_given(extract):
+    evs = extract("A/P: Otitis. Amoxicillin 500 mg PO 15:10 in clinic. Rx amoxicillin x10 days.")
+    assert evs[0].status == "given" and evs[0].time_mentions[0].text == "15:10"
+
+
+def test_oral_intake_is_not_a_route(extract):
+    evs = extract("Got 30 mg of Toradol IV. Later tolerating oral fluids.")
+    assert [e.route for e in evs] == ["IV"]
+
+
+def test_order_line_followed_by_the_documented_dose_is_one_event(extract):
+    evs = extract("1015 MD orders LR 1 L for dehydration.\n1020 LR 1 L started via R AC, completed 1120.")
+    assert len(evs) == 1 and evs[0].status == "given"
+
+
+def test_negated_before_arrival_is_not_given(extract):
+    evs = extract("No Advil or Tylenol PTA.")
+    assert [(e.drug, e.status) for e in evs] == [("ibuprofen", "not_given"), ("acetaminophen", "not_given")]
+
+
+def test_denies_taking_is_not_given(extract):
+    assert [e.status for e in extract("Denies taking any aspirin today.")] == ["not_given"]
+
+
+def test_no_before_a_symptom_does_not_negate_a_given_dose(extract):
+    evs = extract("No relief after Tylenol 650 mg PO given 1300.")
+    assert [e.status for e in evs] == ["given"]
+
+
+def test_plan_to_start_after_the_drug_is_planned(extract):
+    assert [e.status for e in extract("Eliquis 5 mg PO to start tomorrow AM.")] == ["planned"]
+
+
+def test_iv_access_statement_is_not_a_route(extract):
+    evs = extract("No IV access yet; Zofran ODT 4 mg given 1300.")
+    assert [e.route for e in evs] == ["PO"]
+
+
+def test_unitless_amount_after_a_slash_alias_takes_the_drug_unit(extract):
+    evs = extract("Motrin/ibuprofen 600 PO given 1130")
+    assert [(e.dose.value, e.dose.unit, e.route) for e in evs] == [(600.0, "mg", "PO")]
+
+
+def test_question_answered_no_is_not_given(extract):
+    evs = extract("Meropenem 1 g IV next dose? - NO, not due yet per pharmacy.")
+    assert [e.status for e in evs] == ["not_given"]
+
+
+def test_med_held_and_resumed_during_a_past_admission_is_historical(extract):
+    evs = extract("Home glipizide was held during that admission and resumed at discharge.")
+    assert [e.status for e in evs] == ["historical"]
