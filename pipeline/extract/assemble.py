@@ -59,6 +59,7 @@ _ORAL_FORM_IN_NAME = re.compile(r"\b(?:odt|tabs?|tablets?|caps?|capsules?|chewab
 _RECON_BEFORE = re.compile(
     r"\b(?:reconstitut\w*|dilut\w*|mixed)\s+(?:with|w/|in|using)\s+(?:\d[\d.]*\s*%\s*)?$", re.I)
 _ANSWER_NO = re.compile(r"\s*[-:]?\s*(?:no|not\s+given|held|not\s+due)\b", re.I)
+_CHECKBOX_BEFORE = re.compile(r"\s*(?:[-*•]\s*)?\[(?P<mark>[ xX✓✔*]?)\]\s*")
 _SEPARATE_CLAUSE = re.compile(r"[;|\n\t]|\.\s|\bthen\b", re.I)
 _END_WORDS = re.compile(
     r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
@@ -229,9 +230,15 @@ def assemble(
         status, cue = _status(m, mentions, section_effects)
         if status is None:
             continue
-        if (cue is None and status == "given" and text[m.start:m.sent_end].rstrip().endswith("?")
+        if (status in ("given", "planned", "ordered") and text[m.start:m.sent_end].rstrip().endswith("?")
                 and _ANSWER_NO.match(text, m.sent_end)):
             status, cue = "not_given", "no"  # "vanc 1 g IV 2nd bag? - NO, dose not due, not given"
+        box = _CHECKBOX_BEFORE.fullmatch(text, text.rfind("\n", 0, m.start) + 1, m.start)
+        if box is not None:
+            if not box.group("mark").strip():
+                continue  # "[ ] heparin ...": an order-set line left unchecked is no order
+            if status == "given" and cue is None:
+                status, cue = "ordered", box.group(0).strip()  # "[x] KCl 20 mEq PO daily": an order
         if not m.context_only and not _has_evidence(text, m, misc):
             continue
         ev = _to_event(text, m, status, cue, entries, leading)
@@ -736,9 +743,11 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
             dose = (vol, "mL")
         elif dose is not None and dose[1] not in ("mL", "L", "g"):
             dose = None
-    elif dose is None and vol is not None and vol <= 20 and any(
+    elif dose is None and vol is not None and (vol <= 20 or (
+            vol <= 60 and any(a.label == "route" and a.value in ("PO", "SL") for a in m.attrs))) and any(
             a.label == "volume" and a.rule == "volume.num_ml" and a.start > m.start for a in m.attrs):
-        dose = (vol, "mL")  # vaccines, local anesthetics: "0.5 mL IM", "lidocaine 1% 3 mL"
+        # vaccines, local anesthetics, oral liquids: "0.5 mL IM", "lidocaine 1% 3 mL", "Maalox 30 mL PO"
+        dose = (vol, "mL")
     elif dose is not None and dose[1] == "L":
         vol = vol or dose[0] * 1000.0
     if dose is None and vol is None:

@@ -94,4 +94,26 @@ def gated(pattern: str, flags: int = 0) -> re.Pattern[str]:
     ``re.compile(pattern, flags)``.
     """
     cls = first_char_class(pattern, flags)
-    return re.compile(f"(?={cls})(?:{pattern})" if cls else pattern, flags)
+    if cls is None:
+        return re.compile(pattern, flags)
+    try:
+        boundary = _starts_with_boundary(_p.parse(pattern, flags))
+    except re.error:
+        boundary = False
+    # every alternative starts with ``\b``: test it in the gate too (skips letters inside words at once)
+    lead = "\\b" if boundary else ""
+    return re.compile(f"(?={lead}{cls})(?:{pattern})", flags)
+
+
+def _starts_with_boundary(items: Any) -> bool:
+    r"""Return True when every way through the parsed pattern starts with a ``\b`` assertion."""
+    if not len(items):
+        return False
+    op, av = items[0]
+    if op is _c.AT:
+        return av is _c.AT_BOUNDARY
+    if op is _c.SUBPATTERN:
+        return _starts_with_boundary(av[3])
+    if op is _c.BRANCH:
+        return all(_starts_with_boundary(alt) for alt in av[1])
+    return False

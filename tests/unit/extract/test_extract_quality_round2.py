@@ -198,3 +198,33 @@ def test_question_answered_no_is_not_given(extract):
 def test_med_held_and_resumed_during_a_past_admission_is_historical(extract):
     evs = extract("Home glipizide was held during that admission and resumed at discharge.")
     assert [e.status for e in evs] == ["historical"]
+
+
+def test_order_set_checkboxes(extract):
+    evs = extract("Sepsis order set\n[x] cefepime 2 g IV q8h\n[ ] vancomycin 1 g IV q12h\n[X] Tylenol 650 mg PO q6h")
+    assert [(e.drug, e.status) for e in evs] == [("cefepime", "ordered"), ("acetaminophen", "ordered")]
+
+
+def test_checked_box_with_a_documented_administration_stays_given(extract):
+    evs = extract("[x] Zofran 4 mg IV given 1310")
+    assert [e.status for e in evs] == ["given"]
+
+
+@pytest.mark.parametrize(("text", "dose"), [
+    ("Zofran for milligrams IV push given", (4.0, "mg")),
+    ("Ativan too milligrams IV given", (2.0, "mg")),
+    ("Toradol fourteen milligrams IM given", (14.0, "mg")),
+])
+def test_dictated_amounts_and_asr_homophones(extract, text, dose):
+    evs = extract(text)
+    assert [(e.dose.value, e.dose.unit) for e in evs] == [dose]
+
+
+def test_homophone_is_not_an_amount_before_an_abbreviated_unit(extract):
+    evs = extract("Tylenol given for mg pain relief at 1300")
+    assert all(e.dose is None for e in evs)
+
+
+def test_oral_liquid_volume_is_the_dose(extract):
+    evs = extract("Mylanta 30 mL PO given 0215")
+    assert [(e.dose.value, e.dose.unit) for e in evs] == [(30.0, "mL")]

@@ -27,6 +27,12 @@ def test_first_char_class(pattern, flags, expected):
     assert first_char_class(pattern, flags) == expected
 
 
+def test_gate_adds_the_word_boundary_only_when_every_alternative_starts_with_it():
+    assert gated(r"\bpo\b|\b(?:iv|im)\b").pattern.startswith(r"(?=\b[ip])")
+    assert gated(r"\bpo\b|(?<!\w)iv").pattern.startswith("(?=[ip])")
+    assert gated(r"(?:\bx)?y").pattern.startswith("(?=[xy])")
+
+
 _ALPHABET = "ab1 2:.-/xyzIVPivp\nmgML0"
 
 
@@ -34,7 +40,7 @@ _ALPHABET = "ab1 2:.-/xyzIVPivp\nmgML0"
 @given(text=st.text(alphabet=_ALPHABET, max_size=60))
 def test_gated_patterns_find_the_same_matches(text):
     patterns = [r"\b(?:iv\s?p|push)\b|\bpo\b", r"(?<![\d:])(?P<h>[01]?\d):?(?P<m>[0-5]\d)\b",
-                r"(?:x|y)?z+|(?P<w>mg|ml)\b", r"(?<!-)\d+(?:\.\d+)?\s?(?:mg|ml)"]
+                r"(?:x|y)?z+|(?P<w>mg|ml)\b", r"(?<!-)\d+(?:\.\d+)?\s?(?:mg|ml)", r"\b(?:a|b1)|\b(?:z\d|/x)"]
     for p in patterns:
         for flags in (0, re.I):
             plain, fast = re.compile(p, flags), gated(p, flags)
