@@ -60,6 +60,7 @@ _RECON_BEFORE = re.compile(
     r"\b(?:reconstitut\w*|dilut\w*|mixed)\s+(?:with|w/|in|using)\s+(?:\d[\d.]*\s*%\s*)?$", re.I)
 _ANSWER_NO = re.compile(r"\s*[-:]?\s*(?:no|not\s+given|held|not\s+due)\b", re.I)
 _CHECKBOX_BEFORE = re.compile(r"\s*(?:[-*•]\s*)?\[(?P<mark>[ xX✓✔*]?)\]\s*")
+_SCHEDULE = re.compile(r"\bq\.?\s?\d|\bq\.?(?:h|d|hr|min|am|pm|hs)\b|\bevery\b|\bprn\b|\bup\s+to\b", re.I)
 _SEPARATE_CLAUSE = re.compile(r"[;|\n\t]|\.\s|\bthen\b", re.I)
 _END_WORDS = re.compile(
     r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
@@ -1098,8 +1099,9 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
                 or ev.route not in _REPEAT_ROUTES or m.entry.is_fluid):
             continue
         rep = _REPEAT_COUNT.search(text, m.end, max(m.end, m.window_end))
-        if rep is None:
-            continue
+        if rep is None or _SCHEDULE.search(text, m.end, rep.start()) or any(
+                o.start > m.end and o.drug == m.drug for o in mentions):
+            continue  # "q20 min x3" is a schedule; doses charted one by one later are their own events
         for _ in range(int(rep.group(1)) - 1):
             extra = copy.deepcopy(ev)
             extra.time_mentions = []

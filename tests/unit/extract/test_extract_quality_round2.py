@@ -228,3 +228,8 @@ def test_homophone_is_not_an_amount_before_an_abbreviated_unit(extract):
 def test_oral_liquid_volume_is_the_dose(extract):
     evs = extract("Mylanta 30 mL PO given 0215")
     assert [(e.dose.value, e.dose.unit) for e in evs] == [(30.0, "mL")]
+
+
+def test_repeat_count_of_a_schedule_is_not_expanded(extract):
+    evs = extract("Fentanyl 25 mcg IV push q5 min x3 given per sedation protocol.")
+    assert len(evs) == 1 and evs[0].status == "given"
