@@ -70,7 +70,14 @@ _FORWARD_GAP = re.compile(
     r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", re.I
 )
 _LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or|,\s*and)\s*", re.I)
-_AMOUNT_IN_GAP = re.compile(r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?\s*(?:of\s+)?", re.I)
+_AMOUNT_IN_GAP = re.compile(
+    r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?(?:\s?/\s?(?:l|liters?|litres?)\b)?\s*(?:of\s+)?", re.I)
+_PER_LITER = "conc.per_liter"
+_DILUENT_REACH = 160  # characters from a drug to the "in <volume> <fluid>" of its diluent
+_NEW_SENTENCE_OR_LINE = re.compile(r"\.\s+[A-Z]|\n")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+_CLAUSE_END = re.compile(r"[;\n]|[.!?](?:\s|$)")
+_ADMIN_VERB = re.compile(r"\b(?:administered|given|infused|pushed|injected|instilled|admin'd)\b", re.I)
 _MIX_GAP = re.compile(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", re.I)
 _RESTART = re.compile(r"\b(?:restart|re-start|new\s+(?:bag|line|iv|site))", re.I)
 _IN_BAG = re.compile(r"\b(?:in|diluted\s+in|mixed\s+in)\s*$", re.I)
@@ -221,10 +228,13 @@ def assemble(
     _link(text, entries, mentions, attrs, entry_of, sent_of, set())
     _share_coordinated(text, mentions)
     _diluents_and_mixtures(text, mentions, misc, entries)
+    _follow_refusals(text, entries, sentence_starts, mentions, misc)
+    _current_meds(text, mentions, misc)
 
     events: list[AdminEvent] = []
     by_drug: dict[str, list[AdminEvent]] = {}
     ev_entry: dict[int, int] = {}
+    merged_bags: set[int] = set()
     for m in mentions:
         if m.drop or m.diluent_of is not None:
             continue
@@ -243,8 +253,12 @@ def assemble(
         if not m.context_only and not _has_evidence(text, m, misc):
             continue
         ev = _to_event(text, m, status, cue, entries, leading)
+        if m.infusate is not None and ev.dose is None and m.infusate in merged_bags:
+            continue  # "D5 1/2NS + KCl 20 mEq/L d/c'd": the additive of a bag re-mention is no new dose
         prev = _find_previous(ev, m, by_drug, text, misc)
         if prev is not None:
+            if m.infusate is not None:
+                merged_bags.add(m.infusate)
             window = text[m.start:m.window_end]
             ongoing = bool(misc["ongoing_cues"].search(window))
             _merge_into(prev, ev, ongoing, completes=not ongoing and bool(_END_WORDS.search(window)))
@@ -356,7 +370,8 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             if cands:
                 cands[-1].attrs.append(a)
             continue
-        if nxt is not None and a.label in ("dose", "volume") and _forward_gap(text[a.end:nxt.start]):
+        if nxt is not None and (a.label in ("dose", "volume") or a.rule == _PER_LITER) and _forward_gap(
+                text[a.end:nxt.start]):
             target = nxt
         elif prev is not None:
             same_sentence = sent_of(prev.start) == sent_of(a.start)
@@ -364,6 +379,10 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             calc = a.label == "dose" and misc_calc.search(text, max(0, a.start - 14), a.start)
             if calc and not any(x.label == "dose" and x.start > prev.end for x in prev.attrs):
                 target = prev  # "8 mg/kg x 68 kg = 544 mg": the computed dose of the drug above
+            elif not same_sentence and (nxt is None or sent_of(nxt.start) != sent_of(a.start)) and (
+                    a.label in ("dose", "route", "site", "time")) and _admin_clause_after_semicolon(
+                    text, prev.end, a):
+                target = prev  # "Velcade 3.5 mg vial reconstituted; 2.6 mg administered subcut at 1015"
             elif a.label in ("dose", "volume", "concentration", "rate", "route") and not same_sentence:
                 target = nxt if (nxt is not None and sent_of(nxt.start) == sent_of(a.start)) else None
                 if target is None and _is_cells(between):
@@ -387,6 +406,20 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             target = nxt
         if target is not None:
             target.attrs.append(a)
+
+
+def _admin_clause_after_semicolon(text: str, drug_end: int, a: Attr) -> bool:
+    """Tell whether ``a`` sits in a drug-less clause, joined by ";" to the drug's, that documents giving it.
+
+    Only ";" may separate the clauses (no sentence end, no line break), and the attribute's own clause
+    must carry an administration verb ("administered", "given", "injected", ...).
+    """
+    between = text[drug_end:a.start]
+    if ";" not in between or "\n" in between or _SENTENCE_END.search(between):
+        return False
+    lo = text.rfind(";", drug_end, a.start) + 1
+    end = _CLAUSE_END.search(text, a.end)
+    return bool(_ADMIN_VERB.search(text, lo, end.start() if end else len(text)))
 
 
 def _is_cells(between: str) -> bool:
@@ -509,11 +542,24 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
         gap_end = min([fl.start] + [a.start for a in fl.attrs if gap_start <= a.start < fl.start])
         gap = text[gap_start:gap_end]
         vol = next((volume_ml_of(a) for a in fl.attrs if a.label == "volume"), None)
+        fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start and a.label == "volume"])
+        if (not host.entry.is_fluid and host.drug not in misc["fluid_additives"] and vol is not None
+                and vol <= misc["diluent_max_ml"] and not misc["diluent_connectors"].match(gap)
+                and 0 <= fl_first - host.end <= _DILUENT_REACH and _IN_BAG.search(text, gap_start, fl_first)
+                and not _NEW_SENTENCE_OR_LINE.search(text, host.end, fl_first)):
+            # "Infliximab 400 mg (4 x 100 mg vials, no waste) in 250 mL NS IV", "cefTRIAXone (Rocephin) in
+            # NS 50 mL": a small bag right after "in" is the drug's diluent even past a note or an alias
+            fl.diluent_of = host
+            have = {a.label for a in host.attrs}
+            host.attrs.extend(a for a in fl.attrs if a.label not in have or a.label in ("time", "line_cue"))
+            host.alias_spans.append((fl.start, fl.end))
+            continue
         conc_host = next((a for a in host.attrs if a.label == "concentration" and volume_ml_of(a)), None)
         if misc["diluent_connectors"].match(gap) or (conc_host is not None and not gap.strip()):
             if host.entry.is_fluid:
                 continue
-            if host.drug in misc["fluid_additives"] and (vol or 0) >= misc["mixture_min_ml"]:
+            if host.drug in misc["fluid_additives"] and ((vol or 0) >= misc["mixture_min_ml"] or any(
+                    a.rule == _PER_LITER for a in host.attrs)):
                 n_inf += 1
                 host.infusate = fl.infusate = n_inf
                 continue
@@ -625,6 +671,68 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tup
     return "given", None
 
 
+def _current_meds(text: str, mentions: list[Mention], misc: dict[str, Any]) -> None:
+    """"pt on Coumadin", "currently on Eliquis 5 mg BID": a current medication, not an administration.
+
+    Adds a HISTORICAL cue unless the mention has its own status cue or infusion evidence ("pt on heparin
+    gtt at 12 units/kg/hr", "on NS at 125 mL/hr" are running infusions).
+    """
+    rx, inf = misc["on_med_before"], misc["on_med_infusion_after"]
+    for m in mentions:
+        if m.drop or m.context_only or m.cues or m.entry.is_fluid:
+            continue
+        hit = rx.search(text, max(0, m.start - 60), m.start)
+        if hit is None or hit.end() != m.start:
+            continue
+        if m.has("rate") or any(a.label == "route" and a.value in ("IV_INFUSION", "BOLUS") for a in m.attrs):
+            continue
+        if inf.match(text, m.end) or _DRIP_WORD.search(m.text):
+            continue
+        m.cues.append(Cue("HISTORICAL", hit.start(), hit.end(), hit.group(0).strip()))
+
+
+def _follow_refusals(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
+                     mentions: list[Mention], misc: dict[str, Any]) -> None:
+    """Give a drug the refusal of the clause right after its own ("Offered Zofran 4 mg IV?  Pt declined.").
+
+    The segmenter ends sentences at ``?`` and at ", pt refused", so the ConText scope of the refusal stops
+    before the drug. The refusal reaches back only when the drug's sentence has no 'given'/'not given' cue
+    of its own, the refusal clause names no drug, and either the drug was offered/asked (a PLANNED/ORDERED
+    cue, a ``?``), the clause is joined by a comma, or the refusal is bare ("Pt declined."). It may cross
+    into the next entry only when that line is the refusal itself and directly follows (one line break, no
+    timestamp: the refusal regex must match at the line start).
+    """
+    rx, bare = misc["refusal_follow"], misc["refusal_bare_after"]
+    starts = [x.start for x in mentions]
+    for m in mentions:
+        if m.drop or m.context_only or m.diluent_of is not None or m.sent_end <= m.end:
+            continue
+        if any(c.category in ("GIVEN", "NOT_GIVEN", "NEGATED", "HISTORICAL", "ALLERGY") for c in m.cues):
+            continue
+        pos = m.sent_end
+        k = bisect.bisect_right(sentence_starts, pos)
+        ent_end = next((e for s, e in entries if s <= m.start < e), len(text))
+        if pos >= ent_end:
+            gap_end = next((s for s, _ in entries if s >= ent_end), None)
+            if gap_end is None or text.count("\n", ent_end, gap_end) > 1:
+                continue
+            pos = gap_end
+            k = bisect.bisect_right(sentence_starts, pos)
+            ent_end = next((e for s, e in entries if s == gap_end), len(text))
+        hit = rx.match(text, pos)
+        if hit is None:
+            continue
+        clause_end = min(ent_end, sentence_starts[k] if k < len(sentence_starts) else len(text))
+        lo, hi = bisect.bisect_left(starts, pos), bisect.bisect_left(starts, clause_end)
+        if any(x.drug != m.drug for x in mentions[lo:hi]):
+            continue  # "Offered Zofran. Pt refused Tylenol": the refusal is about the drug it names
+        own = text[m.sent_start:m.sent_end].rstrip()
+        offered = any(c.category in ("PLANNED", "ORDERED") for c in m.cues) or own.endswith("?")
+        if not (offered or own.endswith(",") or bare.fullmatch(text, hit.end(), clause_end)):
+            continue
+        m.cues.append(Cue("NOT_GIVEN", hit.start(), hit.end(), hit.group(0).strip(" ,-\u2013"), True))
+
+
 def _blocked(c: Cue, m: Mention, mentions: list[Mention]) -> bool:
     """Tell whether a non-'given' cue is blocked by a separately dosed drug between it and ``m``."""
     if c.category in ("GIVEN", "HISTORICAL", "ALLERGY"):
@@ -639,9 +747,11 @@ def _blocked(c: Cue, m: Mention, mentions: list[Mention]) -> bool:
 
 def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
     """Administration evidence: an amount/route/rate/time/duration, a status cue or a list section."""
-    strong_attr = m.has("dose", "volume", "rate", "concentration", "duration", "purpose") or any(
+    strong_attr = m.has("dose", "volume", "rate", "duration", "purpose") or any(
+        a.label == "concentration" and a.rule != _PER_LITER for a in m.attrs) or any(
         a.label == "route" and (0 <= a.start - m.end <= 3 or 0 <= m.start - a.end <= 3) for a in m.attrs)
-    if not strong_attr and not m.has("time") and misc["lab_value_after"].match(text, m.end):
+    per_l = any(a.rule == _PER_LITER for a in m.attrs)  # "KCl 20 mEq/L in ...": an additive, not a lab
+    if not strong_attr and not m.has("time") and not per_l and misc["lab_value_after"].match(text, m.end):
         return False  # "K+ 4.6", "Mg 1.8": a lab value
     if strong_attr or m.has("time"):
         return True
@@ -1045,6 +1155,7 @@ def _share_infusate(mentions: list[Mention]) -> None:
             for e in evs:
                 if getattr(e, attr) is None:
                     setattr(e, attr, val)
+        _per_liter_doses(mentions, evs)
         timed = next((e for e in evs if e.time_mentions), None)
         if timed is not None:
             for e in evs:
@@ -1052,6 +1163,23 @@ def _share_infusate(mentions: list[Mention]) -> None:
                     tms = timed.time_mentions
                     e.time_mentions = [TimeMention(t.start, t.end, t.role, t.text) for t in tms]
                     e.spans.extend(Span(t.start, t.end, "TIME", "time.same_infusate") for t in tms)
+
+
+def _per_liter_doses(mentions: list[Mention], evs: list[AdminEvent]) -> None:
+    """"KCl 20 mEq/L in D5 1/2NS 1000 mL": an additive's dose is its per-litre amount times the bag volume.
+
+    Without a documented bag volume the per-litre amount is taken as the dose (one litre bag).
+    """
+    bag_ml = next((e.volume_ml for e in evs if e.volume_ml), None) or next(
+        (e.dose.value for e in evs if e.dose is not None and e.dose.unit == "mL"), None)
+    for m in mentions:
+        if m.event is None or m.event not in evs or m.event.dose is not None:
+            continue
+        per_l = next((a for a in m.attrs if a.rule == _PER_LITER), None)
+        d = dose_of(per_l) if per_l is not None else None
+        if d is None:
+            continue
+        m.event.dose = Dose(d[0] * (bag_ml / 1000.0 if bag_ml else 1.0), d[1])
 
 
 def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:

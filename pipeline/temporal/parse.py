@@ -196,6 +196,113 @@ def _token_value(m: re.Match[str]) -> tuple[str, Any]:
     return "bad", None  # pragma: no cover - every alternative has a group
 
 
+@dataclass(frozen=True, slots=True)
+class _Spoken:
+    """Compiled spoken-clock grammar (from ``settings.v1.json`` ``spoken_clock``)."""
+
+    values: dict[str, int]
+    fractions: dict[str, int]
+    before: frozenset[str]
+    am: frozenset[str]
+    pm: frozenset[str]
+    military: re.Pattern[str]
+    ampm: re.Pattern[str]
+    fraction: re.Pattern[str]
+
+
+def _alt(words: list[str]) -> str:
+    """Regex alternation of ``words`` (longest first, inner spaces/dots flexible)."""
+    parts = [re.escape(w).replace(r"\ ", r"\s+").replace(r"\.", r"\.?")
+             for w in sorted(set(words), key=len, reverse=True)]
+    return "(?:" + "|".join(parts) + ")"
+
+
+@lru_cache(maxsize=1)
+def _spoken() -> _Spoken:
+    cfg = settings()["spoken_clock"]
+    units: dict[str, int] = cfg["units"]
+    tens: dict[str, int] = cfg["tens"]
+    values = dict(units)
+    for tw, tv in tens.items():
+        values[tw] = tv
+        for uw, uv in units.items():
+            if 1 <= uv <= 9:
+                values[f"{tw} {uw}"] = tv + uv
+    digit = _alt([w for w, v in units.items() if 1 <= v <= 9])
+    zero = _alt([w for w, v in units.items() if v == 0])
+    num = rf"(?:{_alt(list(tens))}(?:[\s-]+{digit})?|{_alt([w for w, v in units.items() if v > 0])})"
+    minute = rf"(?:{zero}[\s-]+{digit}|{num})"
+    ap = _alt(cfg["am_words"] + cfg["pm_words"] + cfg["oclock_words"])
+    mil = re.compile(
+        rf"\b(?:(?P<z>{zero})[\s-]+)?(?P<h>{num})[\s-]+(?:(?P<hun>{_alt(cfg['hundred_words'])})|(?P<m>{minute}))"
+        r"(?![\w-])(?!\s*(?:mg|ml|cc|mcg|milli\w*|micro\w*|grams?|units?|meq|mmol|kg|%|percent|over|times|x\b))",
+        re.I)
+    ampm = re.compile(rf"\b(?P<h>{num})(?:[\s-]+(?P<m>{minute}))?\s*(?P<ap>{ap})(?![\w])", re.I)
+    frac = re.compile(
+        rf"\b(?P<f>{_alt(list(cfg['fractions']))}|{num})\s+(?:minutes?\s+)?"
+        rf"(?P<rel>{_alt(cfg['before_words'] + cfg['after_words'])})\s+(?P<h>{num})"
+        rf"(?:\s*(?P<ap>{ap}))?(?![\w-])",
+        re.I)
+    return _Spoken(values, dict(cfg["fractions"]), frozenset(cfg["before_words"]),
+                   frozenset(w.replace(".", "") for w in cfg["am_words"]),
+                   frozenset(w.replace(".", "") for w in cfg["pm_words"]), mil, ampm, frac)
+
+
+def _word_value(words: str | None, sp: _Spoken) -> int | None:
+    if words is None:
+        return None
+    key = " ".join(re.split(r"[\s-]+", words.lower().strip()))
+    if key in sp.values:
+        return sp.values[key]
+    parts = key.split(" ")
+    if len(parts) == 2 and sp.values.get(parts[0]) == 0 and parts[1] in sp.values:
+        return sp.values[parts[1]]  # "oh five"
+    return None
+
+
+def spoken_to_digits(text: str) -> str:
+    """Rewrite spoken clock times as digits ("fourteen fifteen" -> "1415", "two p.m." -> "2:00 pm").
+
+    Military readings ("sixteen hundred", "oh nine hundred", "fourteen fifteen") become four digits;
+    12-hour readings without AM/PM ("nine thirty", "half past three") stay ambiguous ("9:30", "3:30").
+    Text without a spoken time is returned unchanged.
+    """
+    sp = _spoken()
+
+    def suffix(ap: str | None) -> str:
+        tag = " ".join((ap or "").lower().replace(".", " ").split())
+        return " am" if tag in sp.am else " pm" if tag in sp.pm else ""
+
+    def ampm(m: re.Match[str]) -> str:
+        h, mi = _word_value(m.group("h"), sp), _word_value(m.group("m"), sp) or 0
+        if h is None or not 1 <= h <= 12 or mi > 59:
+            return m.group(0)
+        return f"{h}:{mi:02d}{suffix(m.group('ap'))}"
+
+    def frac(m: re.Match[str]) -> str:
+        f = m.group("f").lower()
+        mi = sp.fractions.get(f, _word_value(f, sp))
+        h = _word_value(m.group("h"), sp)
+        if mi is None or h is None or not 1 <= h <= 12 or not 0 < mi < 60:
+            return m.group(0)
+        if m.group("rel").lower() in sp.before:
+            h, mi = (h - 2) % 12 + 1, 60 - mi
+        return f"{h}:{mi:02d}{suffix(m.group('ap'))}"
+
+    def mil(m: re.Match[str]) -> str:
+        h = _word_value(m.group("h"), sp)
+        mi = 0 if m.group("hun") else _word_value(m.group("m"), sp)
+        if h is None or mi is None or h > 23 or mi > 59 or (m.group("hun") and not m.group("z") and h < 10):
+            return m.group(0)  # "five hundred" is an amount; spoken military hours say "oh five hundred"
+        if m.group("z") or m.group("hun") or h >= 13:
+            return f"{h:02d}{mi:02d}"
+        return f"{h}:{mi:02d}" if 1 <= h <= 12 else m.group(0)
+
+    out = sp.fraction.sub(frac, text)
+    out = sp.ampm.sub(ampm, out)
+    return sp.military.sub(mil, out)
+
+
 def _infer_range_ampm(a: Clock, b: Clock) -> tuple[Clock, Clock]:
     """Carry AM/PM across a range: "2:10-3:05 PM" -> both PM; "11:30-1:15 PM" -> 11:30 AM."""
     if a.ambiguous and not b.ambiguous and b.explicit_ampm:
@@ -228,6 +335,8 @@ def parse_expression(text: str) -> ParsedTime | None:
     if not text or not text.strip():
         return None
     text = text.strip()
+    if re.search(r"[a-z]{3}", text, re.IGNORECASE):
+        text = spoken_to_digits(text)
     clocks: list[Clock] = []
     gaps: list[str] = []
     pending_date: tuple[int | None, int, int] | None = None
@@ -252,6 +361,8 @@ def parse_expression(text: str) -> ParsedTime | None:
         else:
             continue
         last_end = m.end()
+    if len(clocks) == 1 and pending_date is not None and clocks[0].ymd is None:
+        clocks[0] = Clock(clocks[0].candidates, pending_date, clocks[0].explicit_ampm)  # "2:20 pm on Nov 20"
     if clocks:
         if len(clocks) >= 2 and _CONNECTOR.match(gaps[1] if len(gaps) > 1 else "-"):
             a, b = _infer_range_ampm(clocks[0], clocks[1])

@@ -205,6 +205,8 @@ def _next_unambiguous(items: list[tuple[int, int, str, ParsedTime | None]], idx:
 def _collect_mentions(events: Sequence[AdminEvent]) -> dict[tuple[int, int], str]:
     spans: dict[tuple[int, int], str] = {}
     for e in events:
+        if e.status == "historical":
+            continue  # "took ibuprofen around 6 a.m. at home": a home dose is no clock of the encounter
         for tm in e.time_mentions:
             spans.setdefault((tm.start, tm.end), tm.text)
     return spans
@@ -590,7 +592,10 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
 
     chosen = refine_mentions(text, ordered, lambda e: is_infusion(e) or _sq_infusion(text, e))
     mentions = _collect_mentions(ordered)
-    for tms in chosen.values():
+    home = {e.event_id for e in ordered if e.status == "historical"}
+    for eid, tms in chosen.items():
+        if eid in home:
+            continue
         for tm in tms:
             mentions.setdefault((tm.start, tm.end), tm.text)
     used = set(mentions)
