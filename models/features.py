@@ -119,6 +119,45 @@ def _bucket(n: float) -> str:
     return f"{2**k}-{2 ** (k + 1) - 1}"
 
 
+class DrugIndex:
+    """The drug mentions of one note, sorted for range queries (built once per note).
+
+    Parameters
+    ----------
+    spans
+        ``(start, end)`` of every drug mention, sorted by start.
+    names
+        The distinct lower-cased mention texts.
+    """
+
+    __slots__ = ("spans", "starts", "max_len", "names", "_line_names")
+
+    def __init__(self, spans: Sequence[tuple[int, int]], names: frozenset[str]) -> None:
+        self.spans = tuple(sorted(spans))
+        self.starts = tuple(s for s, _ in self.spans)
+        self.max_len = max((e - s for s, e in self.spans), default=0)
+        self.names = names
+        self._line_names: dict[tuple[int, int], frozenset[str]] = {}
+
+    @classmethod
+    def of(cls, text: str, drug_starts: Sequence[tuple[int, int]]) -> DrugIndex:
+        """Index the drug mentions ``drug_starts`` of ``text``."""
+        return cls(drug_starts, frozenset(text[s:e].lower() for s, e in drug_starts))
+
+    def starting_in(self, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
+        """Mentions whose start lies in ``[lo, hi]``."""
+        return self.spans[bisect.bisect_left(self.starts, lo) : bisect.bisect_right(self.starts, hi)]
+
+    def names_on_line(self, text: str, start: int, end: int) -> frozenset[str]:
+        """Return the mention names written as whole words in ``text[start:end]`` (cached per line)."""
+        key = (start, end)
+        found = self._line_names.get(key)
+        if found is None:
+            found = frozenset(n for n in self.names if _named_on(text, start, end, n))
+            self._line_names[key] = found
+        return found
+
+
 # ---------------------------------------------------------------------------------------------
 # linking
 # ---------------------------------------------------------------------------------------------
@@ -129,6 +168,7 @@ def link_candidate(
     attr: tuple[int, int, str],
     drug_starts: Sequence[tuple[int, int]],
     max_between: int = 240,
+    index: DrugIndex | None = None,
 ) -> dict[str, Any]:
     """Build one drug-attribute link candidate (raw geometry; features come from :func:`link_feature_dicts`).
 
@@ -146,6 +186,9 @@ def link_candidate(
         ``(start, end)`` of every drug mention of the note (including ``drug``), any order.
     max_between
         Characters of the text between the two spans kept in the candidate (middle elided).
+    index
+        ``DrugIndex.of(text, drug_starts)`` built once per note; without it one is built per call
+        (same result, but quadratic over a note's candidates).
 
     Returns
     -------
@@ -162,23 +205,26 @@ def link_candidate(
         half = max_between // 2
         between = between[:half] + " … " + between[-half:]
     d_line, a_line = lines.line_of(ds), lines.line_of(a_s)
-    others = [(s, e) for s, e in drug_starts if (s, e) != (ds, de)]
-    n_between = 0 if overlap else sum(1 for s, e in others if s >= lo and e <= hi)
+    idx = index if index is not None else DrugIndex.of(text, drug_starts)
+    n_between = 0 if overlap else sum(1 for s, e in idx.starting_in(lo, hi) if e <= hi and (s, e) != (ds, de))
+
     # rank of this drug among all drug mentions by distance to the attribute (0 = nearest)
     def dist(span: tuple[int, int]) -> int:
         s, e = span
         return 0 if (s < a_e and a_s < e) else (a_s - e if a_s >= e else s - a_e)
 
     my = dist((ds, de))
-    rank = sum(1 for o in others if dist(o) < my)
-    same_side_rank = sum(1 for o in others if dist(o) < my and ((o[1] <= a_s) == after))
-    same_line_drugs = sum(1 for s, _ in others if lines.line_of(s) == a_line)
+    # only mentions starting within ``my`` (+ the longest mention) of the attribute can be nearer
+    nearer = [o for o in idx.starting_in(a_s - my - idx.max_len, a_e + my) if o != (ds, de) and dist(o) < my]
+    rank = len(nearer)
+    same_side_rank = sum(1 for o in nearer if (o[1] <= a_s) == after)
     a_line_start, a_line_end = lines.line_bounds(a_line, len(text))
     d_line_start, d_line_end = lines.line_bounds(d_line, len(text))
+    same_line_drugs = sum(1 for o in idx.starting_in(a_line_start, a_line_end) if o != (ds, de))
     # is this drug (or another one) named again on the attribute's line? ("1530 NS bag complete")
+    own_name = text[ds:de].lower()
     named = _named_on(text, a_line_start, a_line_end, text[ds:de], exclude=(ds, de))
-    other_names = {text[s:e].lower() for s, e in others} - {text[ds:de].lower()}
-    other_named = any(_named_on(text, a_line_start, a_line_end, n) for n in other_names)
+    other_named = bool(idx.names_on_line(text, a_line_start, a_line_end) - {own_name})
     return {
         "label": label,
         "drug_start": ds,

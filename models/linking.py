@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from infucode.models.features import LINKABLE_LABELS, LineIndex, link_candidate, link_feature_dicts
+from infucode.models.features import (
+    LINKABLE_LABELS,
+    DrugIndex,
+    LineIndex,
+    link_candidate,
+    link_feature_dicts,
+)
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -80,18 +86,24 @@ def note_candidates(
     li = lines or LineIndex.of(text)
     attr_list = list(attrs)
     out: list[tuple[int, int, dict[str, Any]]] = []
-    drug_lines = [li.line_of(s) for s, _ in drugs]
+    index = DrugIndex.of(text, drugs)
+    by_line: dict[int, list[int]] = {}
+    for di, (ds, _) in enumerate(drugs):
+        by_line.setdefault(li.line_of(ds), []).append(di)
     for ai, (a_s, a_e, lab) in enumerate(attr_list):
         if lab not in LINKABLE_LABELS:
             continue
         a_line = li.line_of(a_s)
-        for di, (ds, de) in enumerate(drugs):
-            if abs(drug_lines[di] - a_line) > max_line_dist or (keep is not None and not keep(di, ai)):
+        lines_near = range(a_line - max_line_dist, a_line + max_line_dist + 1)
+        window = sorted(di for ln in lines_near for di in by_line.get(ln, ()))
+        for di in window:
+            ds, de = drugs[di]
+            if keep is not None and not keep(di, ai):
                 continue
             gap = a_s - de if a_s >= de else ds - a_e
             if gap > max_char_dist:
                 continue
-            out.append((di, ai, link_candidate(text, li, (ds, de), (a_s, a_e, lab), drugs)))
+            out.append((di, ai, link_candidate(text, li, (ds, de), (a_s, a_e, lab), drugs, index=index)))
     return out
 
 
@@ -389,13 +401,17 @@ def apply_relink(plan: RelinkPlan, events: list[Any], proba: Sequence[float], ma
     best: dict[tuple[int, int], float] = {}
     for key, p in zip(plan.pairs, proba, strict=True):
         best[key] = max(best.get(key, 0.0), float(p))
+    by_attr: dict[int, list[tuple[int, float]]] = {}
+    for (a, e), p in best.items():
+        by_attr.setdefault(a, []).append((e, p))
     attrs, owners = plan.attrs, plan.owners
     changes: list[dict[str, Any]] = []
     for ai, span in enumerate(attrs):
         label = span[2]
         own = owners[span]
-        yes = {e for (a, e), p in best.items() if a == ai and p >= 0.5 + margin}
-        no = {e for (a, e), p in best.items() if a == ai and p <= 0.5 - margin}
+        scored = by_attr.get(ai, ())
+        yes = {e for e, p in scored if p >= 0.5 + margin}
+        no = {e for e, p in scored if p <= 0.5 - margin}
         receivers = [e for e in sorted(yes) if e not in own and _lacks(events[e], label)]
         if not receivers:
             if detach_time and label == "TIME":
