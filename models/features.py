@@ -28,21 +28,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from infucode.annotations.schema import SPAN_LABELS
+
 #: Labels that can be linked to a drug (everything in ``SPAN_LABELS`` except ``DRUG``).
-LINKABLE_LABELS: tuple[str, ...] = (
-    "DOSE",
-    "VOLUME",
-    "RATE",
-    "CONCENTRATION",
-    "ROUTE",
-    "SITE",
-    "TIME",
-    "DURATION",
-    "STATUS",
-    "LINE_CUE",
-    "PURPOSE",
-    "WASTE",
-)
+LINKABLE_LABELS: tuple[str, ...] = tuple(label for label in SPAN_LABELS if label != "DRUG")
 
 #: Placeholder for the drug mention being classified and for the other drug mentions in a window.
 DRUG_MASK = " _drug_ "
