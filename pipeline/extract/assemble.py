@@ -189,6 +189,11 @@ def assemble(
                 m.section = cat
         mentions.append(m)
     mentions = [m for m in mentions if not (m.entry.is_fluid and misc["not_a_drug_after"].match(text, m.end))]
+    # "vanc trough 15.2", "lithium level pending", "ASA III": a lab/test of the drug or the anaesthesia class
+    # (kept when its sentence says the drug was given/held: "vanc trough pending, 2300 dose held")
+    mentions = [m for m in mentions if not (misc["not_admin_at"].match(text, m.start) or (
+        misc["lab_test_after"].match(text, m.end)
+        and not any(c.category in ("GIVEN", "NOT_GIVEN") for c in m.cues)))]
     mentions = _collapse_aliases(text, mentions)
     for m in mentions:
         # "Kcentra ordered for INR 3.1 on warfarin - given ...": the drug of an indication phrase is
@@ -750,6 +755,9 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
     strong_attr = m.has("dose", "volume", "rate", "duration", "purpose") or any(
         a.label == "concentration" and a.rule != _PER_LITER for a in m.attrs) or any(
         a.label == "route" and (0 <= a.start - m.end <= 3 or 0 <= m.start - a.end <= 3) for a in m.attrs)
+    if not strong_attr and not m.entry.is_fluid and misc["bare_dose"].match(text, m.end):
+        # "toradol 15 iv", "benadryl 25 im": a unit-less amount before a route is a dose, not a lab
+        strong_attr = any(a.label == "route" for a in m.attrs)
     per_l = any(a.rule == _PER_LITER for a in m.attrs)  # "KCl 20 mEq/L in ...": an additive, not a lab
     if not strong_attr and not m.has("time") and not per_l and misc["lab_value_after"].match(text, m.end):
         return False  # "K+ 4.6", "Mg 1.8": a lab value

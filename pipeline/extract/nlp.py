@@ -161,7 +161,10 @@ class EventAssembler:
             if sec.category is None or sec.title_start is None:
                 continue
             t0 = doc[sec.title_start].idx
-            last = doc[sec.title_end - 1]
+            k = sec.title_end - 1
+            while k > sec.title_start and doc[k].is_space:  # a heading rule ending at the line break
+                k -= 1
+            last = doc[k]
             t_end = last.idx + len(last) if sec.title_end > sec.title_start else t0
             line_end = text.find("\n", t_end)
             line_end = len(text) if line_end < 0 else line_end

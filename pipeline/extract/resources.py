@@ -166,6 +166,8 @@ def compiled_misc() -> dict[str, Any]:
         "indication_exclude": frozenset(ind["exclude"]),
         "unit_map": p["unit_map"],
         "not_a_drug_after": re.compile(p["not_a_drug_after"], re.I),
+        "lab_test_after": re.compile(p["not_admin_mention"]["lab_after"], re.I),
+        "not_admin_at": re.compile(p["not_admin_mention"]["at_mention"], re.I),
         "diluent_verbs": re.compile(p["diluent_verbs"], re.I),
         "calc_result_before": re.compile(p["calc_result_before"], re.I),
         "verb_led_sentence": re.compile(p["verb_led_sentence"], re.I),
