@@ -31,7 +31,7 @@ def _header_labelled(text: str, start: int) -> bool:
     return bool(patterns()["date_header_context"].search(before))
 
 
-def _with_year(ymd: tuple[int | None, int, int], anchor: date) -> date | None:
+def complete_ymd(ymd: tuple[int | None, int, int], anchor: date) -> date | None:
     """Complete a year-less date with the year that puts it closest to ``anchor``."""
     y, m, d = ymd
     if y is not None:
@@ -89,7 +89,7 @@ def date_markers(text: str, anchor: date | None) -> list[DateMarker]:
                 continue
             day = date(ymd[0], ymd[1], ymd[2])
         else:
-            found = _with_year(ymd, anchor)
+            found = complete_ymd(ymd, anchor)
             if found is None:
                 continue
             day = found

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from infucode.annotations.schema import AdminEvent, Flag, Timeline, TimeMention
 from infucode.pipeline.temporal._resources import patterns, settings
 from infucode.pipeline.temporal.access import assign_access, loss_positions
-from infucode.pipeline.temporal.anchors import date_markers, find_anchor
+from infucode.pipeline.temporal.anchors import complete_ymd, date_markers, find_anchor
 from infucode.pipeline.temporal.encounters import assign_encounters, encounter_boundaries
 from infucode.pipeline.temporal.intervals import (
     at_minute,
@@ -85,25 +85,11 @@ def _id_key(event_id: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, event_id)
 
 
-def _complete_ymd(ymd: tuple[int | None, int, int], ref: date) -> date | None:
-    y, m, d = ymd
-    years = [y] if y is not None else [ref.year - 1, ref.year, ref.year + 1]
-    best: date | None = None
-    for year in years:
-        try:
-            cand = date(year, m, d)
-        except ValueError:
-            continue
-        if best is None or abs((cand - ref).days) < abs((best - ref).days):
-            best = cand
-    return best
-
-
 def _place_clock(clock: Clock, state: _State, next_hint: datetime | None) -> tuple[datetime, bool]:
     """Place one clock reading; returns ``(datetime, decided)`` and advances the state."""
     max_fwd = settings()["rollover_max_forward_min"]
     if clock.ymd is not None:
-        day = _complete_ymd(clock.ymd, state.day)
+        day = complete_ymd(clock.ymd, state.day)
         if day is not None:
             minute, decided = choose_candidate(clock.candidates, None, next_hint, max_fwd)
             if clock.ambiguous and state.prev is not None and state.prev.date() == day:
@@ -168,7 +154,7 @@ def _place_all(text: str, mentions: dict[tuple[int, int], str], anchor_day: date
             p.undecided_ampm = not decided
             max_fwd = settings()["rollover_max_forward_min"]
             end_minute, _ = choose_candidate(parsed.end.candidates, p.start, None, max_fwd)
-            if parsed.end.ymd is not None and (day := _complete_ymd(parsed.end.ymd, p.start.date())):
+            if parsed.end.ymd is not None and (day := complete_ymd(parsed.end.ymd, p.start.date())):
                 p.end = at_minute(day, end_minute)
                 if p.end < p.start:
                     p.end, p.conflict = None, True
@@ -182,7 +168,7 @@ def _place_all(text: str, mentions: dict[tuple[int, int], str], anchor_day: date
                 p.start = round_to_minute(state.prev + timedelta(minutes=parsed.minutes))
                 state.prev = p.start
         elif parsed.kind == "date" and parsed.ymd is not None:
-            day = _complete_ymd(parsed.ymd, state.day)
+            day = complete_ymd(parsed.ymd, state.day)
             if day is not None and (state.prev is None or state.prev.date() != day):
                 state.day, state.prev = day, None
         if kind == "mention":
