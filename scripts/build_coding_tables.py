@@ -54,8 +54,12 @@ def _salt_words() -> frozenset[str]:
 
 
 def _strip_salts(name: str, salts: frozenset[str]) -> str:
-    words = [w for w in name.split() if w not in salts]
-    return " ".join(words).strip()
+    """Drop salt words from each component of a mixture name.
+
+    "ampicillin sodium/sulbactam sodium" -> "ampicillin/sulbactam" (the name extraction gives the mixture).
+    """
+    parts = [" ".join(w for w in part.split() if w not in salts).strip() for part in name.split("/")]
+    return "/".join(p for p in parts if p)
 
 
 def parse_names(desc: str, salts: frozenset[str]) -> list[str]:
@@ -128,11 +132,49 @@ def priority_of(row: dict[str, str]) -> int:
     return p
 
 
+def mark_replaced(rows: list[dict[str, object]]) -> None:
+    """Fill ``replaced_by`` for codes the CMS files show as terminated or replaced.
+
+    A code absent from the Oct 2025 ASP pricing file while a priced code of the same form answers to the same
+    description name has been replaced (J3370 vancomycin 500 mg -> J3373 vancomycin 10 mg; J2930 -> J2919;
+    J9310 -> J9312; pass-through C-codes -> their J-codes). The HCPCS file's own termination fields were too
+    garbled in the shared copy to use (see ``shared/data/README.md``), so the ASP file is the evidence. The
+    replacement named is the preferred priced sibling of the most specific shared name (lowest priority,
+    then the code).
+
+    Parameters
+    ----------
+    rows
+        ``drug_hcpcs`` rows (``code``, ``desc_names``, ``form``, ``priority``, ``current_asp``); changed
+        in place.
+    """
+    by_name: dict[str, list[dict[str, object]]] = {}
+    for r in rows:
+        r["replaced_by"] = ""
+        for n in str(r["desc_names"]).split(";"):
+            if n:
+                by_name.setdefault(n, []).append(r)
+    for r in rows:
+        if r["current_asp"] == "Y":
+            continue
+        # the full description name first ("methylprednisolone sodium succinate"), then the salt-free base
+        for n in (n for n in str(r["desc_names"]).split(";") if n):
+            priced = [
+                s
+                for s in by_name.get(n, ())
+                if s["current_asp"] == "Y" and s["form"] == r["form"] and s["code"] != r["code"]
+            ]
+            if priced:
+                best = min(priced, key=lambda s: (int(str(s["priority"])), str(s["code"])))
+                r["replaced_by"] = best["code"]
+                break
+
+
 def build_drug_hcpcs(shared: Path) -> list[dict[str, object]]:
     """Return one ``drug_hcpcs`` row per HCPCS drug code in ``shared/hcpcs_drugs.csv``."""
     rows = _read(shared / "hcpcs_drugs.csv")
     salts = _salt_words()
-    out = []
+    out: list[dict[str, object]] = []
     for r in rows:
         desc_names = parse_names(r["long_description"], salts)
         names: set[str] = set()
@@ -155,6 +197,7 @@ def build_drug_hcpcs(shared: Path) -> list[dict[str, object]]:
                 "description": r["long_description"],
             }
         )
+    mark_replaced(out)
     return out
 
 
@@ -227,11 +270,19 @@ def build_ptp(shared: Path) -> list[dict[str, object]]:
 
 
 def validate_overrides(drug_rows: list[dict[str, object]]) -> None:
-    """Exit with the row number when a curated override names a code missing from the CMS table."""
-    codes = {str(r["code"]) for r in drug_rows}
+    """Exit with the row number when a curated override names a code missing, replaced or of another size."""
+    codes = {str(r["code"]): r for r in drug_rows}
     for i, r in enumerate(_read(OUT / "hcpcs_overrides.v1.csv"), start=2):
-        if r["code"] not in codes:
+        row = codes.get(r["code"])
+        if row is None:
             sys.exit(f"hcpcs_overrides.v1.csv row {i}: code {r['code']} not in shared hcpcs_drugs.csv")
+        if row["replaced_by"]:
+            sys.exit(f"hcpcs_overrides.v1.csv row {i}: code {r['code']} is replaced by {row['replaced_by']}")
+        if (float(r["dose_amount"]), r["dose_unit"]) != (float(str(row["dose_amount"])), row["dose_unit"]):
+            sys.exit(
+                f"hcpcs_overrides.v1.csv row {i}: {r['code']} billing unit {r['dose_amount']} "
+                f"{r['dose_unit']} differs from the CMS descriptor {row['dose_amount']} {row['dose_unit']}"
+            )
 
 
 def _sha(path: Path) -> str:

@@ -18,7 +18,7 @@ from infucode.pipeline.coding.classify import (
     group_events,
     merge_same_drug_infusions,
 )
-from infucode.pipeline.coding.durations import additional_hour_units
+from infucode.pipeline.coding.durations import additional_hour_units, union_minutes_within
 from infucode.pipeline.coding.hcpcs import hcpcs_lines
 from infucode.pipeline.coding.hierarchy import (
     EncounterState,
@@ -44,18 +44,33 @@ def _enc_start(admins: list[Admin]) -> datetime:
     return min(starts) if starts else datetime.max
 
 
+def _sq_minutes(sq: list[Admin]) -> float:
+    """Infusion time of an encounter's subcutaneous infusion, all pumps/sites together (rule 28).
+
+    An additional pump set-up (+96371) continues the same infusion, so +96370 hours count the clock time
+    covered by any pump (overlaps once), not the first pump's time alone.
+    """
+    intervals = [a.interval for a in sq if a.interval is not None]
+    if not intervals:
+        return max((a.minutes or 0.0 for a in sq), default=0.0)
+    window = (min(i[0] for i in intervals), max(i[1] for i in intervals))
+    untimed = sum(a.minutes or 0.0 for a in sq if a.interval is None)
+    return union_minutes_within(window, intervals) + untimed
+
+
 def _per_injection_lines(admins: list[Admin], tables: CodingTables) -> list[LineInfo]:
     """Lines coded outside the IV initial/add-on hierarchy: SQ infusions, pump initiations, injections."""
     out: list[LineInfo] = []
     cat = tables.categories["sq_infusion"]
     sq = sorted((a for a in admins if a.category == "sq_infusion"), key=lambda a: a.sort_key)
+    total = _sq_minutes(sq)
     for i, a in enumerate(sq):
         if i == 0:
             text = f"Subcutaneous infusion of {a.drugs_text} (initial, including pump set-up)."
             out.append(line_info(a, cat.initial_code, 1, cat.rule, text, "injection", cat.category, cat.rank))
-            units = additional_hour_units(a.minutes or 0.0, tables)
+            units = additional_hour_units(total, tables)
             if units and cat.additional_hour_code:
-                text = f"Subcutaneous infusion ran {a.minutes:g} min: {units} additional hour(s)."
+                text = f"Subcutaneous infusion ran {total:g} min: {units} additional hour(s)."
                 code = cat.additional_hour_code
                 out.append(
                     line_info(

@@ -24,6 +24,7 @@ from infucode.pipeline.coding.tables import CodingTables, DrugCode, load_tables
 
 _CONC = re.compile(r"(\d+(?:\.\d+)?)\s*(mcg|mg|g|units?|meq|mmol)\s*/\s*(\d+(?:\.\d+)?)?\s*(ml|l)\b", re.I)
 _NON_WORD = re.compile(r"[^a-z0-9-]+")
+_RANGE_WORDS = re.compile(r"\b(?:up to|over|greater than|less than|or less|or more)\b")
 
 
 def convert(value: float, unit: str, to_unit: str, tables: CodingTables | None = None) -> float | None:
@@ -75,6 +76,7 @@ def select_code(
     names = [name, BIOSIMILAR_SUFFIX.sub("", name)]
     for n in names:
         matches = [o for o in tables.overrides if o.drug == n and (o.routes is None or route in o.routes)]
+        # (the table loader refuses an override naming a replaced code or another billing-unit size)
         if not matches:
             continue
         ranged = [o for o in matches if o.min_volume_exclusive is not None or o.max_volume is not None]
@@ -104,8 +106,8 @@ def select_code(
     scored = []
     for code, name_rank in cands.items():
         dc = tables.drug_codes[code]
-        if dc.form != "injection":
-            continue
+        if dc.form != "injection" or not dc.active:
+            continue  # terminated/replaced codes are never suggested (their replacement is a candidate too)
         convertible = 0
         if event.dose is not None and dc.dose_unit:
             convertible = int(convert(1.0, event.dose.unit, dc.dose_unit, tables) is None)
@@ -113,8 +115,18 @@ def select_code(
         if code in branded:
             # several codes for one product: prefer an exact descriptor fit, then fewest units
             fit = _fit(event, dc, tables)
-        scored.append((0 if code in branded else 1, name_rank, fit, dc.priority, convertible, code))
+        # product-strength codes of one ingredient (leuprolide depot 3.75 mg J1950 / 7.5 mg J9217): a code
+        # whose fixed-strength descriptor is exactly the documented dose names the product given
+        strength = _product_strength(event, dc, tables)
+        scored.append((0 if code in branded else 1, name_rank, fit, strength, dc.priority, convertible, code))
     if not scored:
+        replaced = sorted(
+            f"{c} (replaced by {tables.drug_codes[c].replaced_by})"
+            for c in cands
+            if tables.drug_codes[c].form == "injection" and not tables.drug_codes[c].active
+        )
+        if replaced:
+            return None, "the only injectable codes found are terminated/replaced: " + ", ".join(replaced)
         return None, "no injectable HCPCS drug code found for this ingredient"
     best = min(scored)
     how = (
@@ -123,6 +135,20 @@ def select_code(
         else "CMS drug table: current generic injectable code for this ingredient"
     )
     return tables.drug_codes[best[-1]], how
+
+
+def _product_strength(event: AdminEvent, dc: DrugCode, tables: CodingTables) -> tuple[int, float]:
+    """Rank ``dc`` as a product-strength code for the documented dose (lower is better).
+
+    Returns ``(0, 1.0)`` when the descriptor is a fixed product strength (not a per-1 measure such as
+    "1 mg", not a range such as "up to 10 mg" / "over 10 cc") equal to the documented dose; ``(1, 0.0)``
+    otherwise. Whole multiples are deliberately not matched: they would let a combination product code
+    (nivolumab + hyaluronidase 2 mg) beat the plain ingredient code.
+    """
+    if dc.dose_amount is None or dc.dose_amount == 1.0 or _RANGE_WORDS.search(dc.description.lower()):
+        return (1, 0.0)
+    exact, units = _fit(event, dc, tables)
+    return (0, 1.0) if exact == 0 and abs(units - 1.0) < 1e-6 else (1, 0.0)
 
 
 def _fit(event: AdminEvent, dc: DrugCode, tables: CodingTables) -> tuple[int, float]:

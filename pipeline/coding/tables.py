@@ -49,6 +49,7 @@ DRUG_HCPCS_COLUMNS = (
     "form",
     "priority",
     "current_asp",
+    "replaced_by",
     "description",
 )
 """Columns of ``drug_hcpcs.v1.csv`` (written by ``scripts/build_coding_tables.py``, read here)."""
@@ -109,17 +110,30 @@ class DrugCode:
     priority: int
     current: bool
     description: str
+    replaced_by: str | None = None
+    """The code that replaced this one (terminated/replaced in the CMS files); None = active."""
+
+    @property
+    def active(self) -> bool:
+        """True when the code may be suggested (not terminated or replaced)."""
+        return self.replaced_by is None
 
 
 @dataclass(frozen=True)
 class Override:
-    """A curated drug -> HCPCS choice, optionally limited to routes and a bag-volume range."""
+    """A curated drug -> HCPCS choice, optionally limited to routes and a bag-volume range.
+
+    ``dose_amount`` / ``dose_unit`` are the billing unit the curator assumed; loading fails when the CMS
+    dosage descriptor of ``code`` differs, so a curated choice cannot silently bill in the wrong unit size.
+    """
 
     drug: str
     routes: frozenset[str] | None
     min_volume_exclusive: float | None
     max_volume: float | None
     code: str
+    dose_amount: float | None = None
+    dose_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -388,18 +402,32 @@ def _load(folder: Path | None) -> CodingTables:
             priority=_get(fn, i, r, "priority", int),
             current=_get(fn, i, r, "current_asp", _yn),
             description=r.get("description") or "",
+            replaced_by=_get(fn, i, r, "replaced_by", _code, allow_empty=True),
         )
         drug_codes[dc.code] = dc
 
     fn, rows = _rows(
-        folder, "hcpcs_overrides", ("drug", "routes", "min_volume_ml_exclusive", "max_volume_ml", "code")
+        folder,
+        "hcpcs_overrides",
+        ("drug", "routes", "min_volume_ml_exclusive", "max_volume_ml", "code", "dose_amount", "dose_unit"),
     )
     overrides = []
     for i, r in enumerate(rows, 2):
         routes_raw = _get(fn, i, r, "routes")
         code = _get(fn, i, r, "code", _code)
-        if drug_codes and code not in drug_codes:
-            raise TableError(f"{fn} row {i} column 'code': {code} is not in drug_hcpcs.{VERSION}.csv")
+        amount = _get(fn, i, r, "dose_amount", _positive)
+        unit = _get(fn, i, r, "dose_unit")
+        if drug_codes:
+            dc = drug_codes.get(code)
+            if dc is None:
+                raise TableError(f"{fn} row {i} column 'code': {code} is not in drug_hcpcs.{VERSION}.csv")
+            if not dc.active:
+                raise TableError(f"{fn} row {i} column 'code': {code} is replaced by {dc.replaced_by} in CMS")
+            if (dc.dose_amount, dc.dose_unit) != (amount, unit):
+                raise TableError(
+                    f"{fn} row {i} column 'dose_amount': {code} is billed per {amount:g} {unit} here but per "
+                    f"{dc.dose_amount:g} {dc.dose_unit} in the CMS descriptor"
+                )
         overrides.append(
             Override(
                 drug=_get(fn, i, r, "drug").lower(),
@@ -407,6 +435,8 @@ def _load(folder: Path | None) -> CodingTables:
                 min_volume_exclusive=_get(fn, i, r, "min_volume_ml_exclusive", float, allow_empty=True),
                 max_volume=_get(fn, i, r, "max_volume_ml", float, allow_empty=True),
                 code=code,
+                dose_amount=amount,
+                dose_unit=unit,
             )
         )
 
