@@ -76,8 +76,14 @@ BLIND_PREFIX = "blind-"
 BLIND_SPLIT = "blind"
 BLIND_SOURCE_GLOB = "blind*.notes"
 BLIND_FILE = CORPUS_DIR / "blind.v1.jsonl"
+#: The third blind set (``annotations/corpus/BLIND2.md``), held out like the other two: ids ``blind2-*``,
+#: split ``"blind2"``, sources ``src/fresh*.notes``, compiled to its own file.
+BLIND2_PREFIX = "blind2-"
+BLIND2_SPLIT = "blind2"
+BLIND2_SOURCE_GLOB = "fresh*.notes"
+BLIND2_FILE = CORPUS_DIR / "blind2.v1.jsonl"
 #: File-name prefixes of the compiled held-out sets (never part of :func:`default_corpus_paths`).
-HELDOUT_FILE_PREFIXES = ("challenge", "blind")
+HELDOUT_FILE_PREFIXES = ("challenge", "blind", "blind2")
 
 SETTINGS = ("facility", "professional")
 EVENT_KEYS = (
@@ -118,7 +124,8 @@ def split_for(note_id: str) -> str:
     -------
     str
         ``"train"`` or ``"test"``; ``"challenge"`` for ids starting with :data:`CHALLENGE_PREFIX`,
-        ``"blind"`` for ids starting with :data:`BLIND_PREFIX`.
+        ``"blind"`` for ids starting with :data:`BLIND_PREFIX`, ``"blind2"`` for ids starting with
+        :data:`BLIND2_PREFIX`.
 
     Examples
     --------
@@ -128,9 +135,13 @@ def split_for(note_id: str) -> str:
     'challenge'
     >>> split_for("blind-001")
     'blind'
+    >>> split_for("blind2-001")
+    'blind2'
     """
     if note_id.startswith(CHALLENGE_PREFIX):
         return CHALLENGE_SPLIT
+    if note_id.startswith(BLIND2_PREFIX):
+        return BLIND2_SPLIT
     if note_id.startswith(BLIND_PREFIX):
         return BLIND_SPLIT
     h = int(hashlib.sha256(note_id.encode("utf-8")).hexdigest()[:8], 16)
@@ -196,9 +207,14 @@ def is_blind_source(path: str | Path) -> bool:
     return Path(path).match(BLIND_SOURCE_GLOB)
 
 
+def is_blind2_source(path: str | Path) -> bool:
+    """Return whether a ``*.notes`` source belongs to the third blind set (``fresh*.notes``)."""
+    return Path(path).match(BLIND2_SOURCE_GLOB)
+
+
 def is_heldout_source(path: str | Path) -> bool:
-    """Return whether a ``*.notes`` source is held out of the dev corpus (challenge or blind set)."""
-    return is_challenge_source(path) or is_blind_source(path)
+    """Return whether a ``*.notes`` source is held out of the dev corpus (challenge or a blind set)."""
+    return is_challenge_source(path) or is_blind_source(path) or is_blind2_source(path)
 
 
 def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -> list[dict[str, Any]]:
@@ -209,10 +225,10 @@ def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -
     paths
         Gold JSONL files; ``None`` means :func:`default_corpus_paths`.
     split
-        ``"train"``, ``"test"``, ``"challenge"``, ``"blind"`` or ``"all"``.
+        ``"train"``, ``"test"``, ``"challenge"``, ``"blind"``, ``"blind2"`` or ``"all"``.
     """
-    if split not in ("train", "test", CHALLENGE_SPLIT, BLIND_SPLIT, "all"):
-        raise ValueError(f"split must be train, test, challenge, blind or all, got {split!r}")
+    if split not in ("train", "test", CHALLENGE_SPLIT, BLIND_SPLIT, BLIND2_SPLIT, "all"):
+        raise ValueError(f"split must be train, test, challenge, blind, blind2 or all, got {split!r}")
     out: list[dict[str, Any]] = []
     for p in default_corpus_paths() if paths is None else paths:
         for rec in read_gold(p):

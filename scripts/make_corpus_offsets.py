@@ -6,7 +6,8 @@ annotated substring in its note, validates ``text[start:end]`` for every span, a
 (``src/challenge*.notes``, ids ``chal-*``, split ``challenge``) goes to its own
 ``annotations/corpus/challenge.v1.jsonl`` and never into the dev corpus or its splits; the second blind set
 (``src/blind*.notes``, ids ``blind-*``, split ``blind``) likewise goes to
-``annotations/corpus/blind.v1.jsonl``.
+``annotations/corpus/blind.v1.jsonl``; the third blind set (``src/fresh*.notes``, ids ``blind2-*``, split
+``blind2``) goes to ``annotations/corpus/blind2.v1.jsonl``.
 
 Usage::
 
@@ -25,6 +26,8 @@ from collections import Counter
 from pathlib import Path
 
 from infucode.annotations.gold import (
+    BLIND2_FILE,
+    BLIND2_SPLIT,
     BLIND_FILE,
     BLIND_SPLIT,
     CHALLENGE_FILE,
@@ -32,6 +35,7 @@ from infucode.annotations.gold import (
     CORPUS_DIR,
     GoldError,
     compile_sources,
+    is_blind2_source,
     is_blind_source,
     is_challenge_source,
     is_heldout_source,
@@ -41,6 +45,7 @@ from infucode.annotations.gold import (
 OUT_NAME = "gold_dev.v1.jsonl"
 CHALLENGE_OUT_NAME = CHALLENGE_FILE.name
 BLIND_OUT_NAME = BLIND_FILE.name
+BLIND2_OUT_NAME = BLIND2_FILE.name
 
 
 def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
@@ -80,6 +85,23 @@ def compile_blind(sources: list[Path], others: list[dict]) -> list[dict]:
     return blind
 
 
+def compile_blind2(sources: list[Path], others: list[dict]) -> list[dict]:
+    """Compile the third blind set (``fresh*.notes``); its ids must be ``blind2-*`` and unused by ``others``.
+
+    Raises
+    ------
+    GoldError
+        When a blind2 source holds a non-blind2 id, or a blind2 id appears among ``others``.
+    """
+    blind2 = compile_sources([p for p in sources if is_blind2_source(p)])
+    if any(r["split"] != BLIND2_SPLIT for r in blind2):
+        raise GoldError("a blind2 source uses an id outside the blind2 prefix (blind2-*)")
+    other_ids = {r["id"] for r in others}
+    if any(r["split"] == BLIND2_SPLIT for r in others) or {r["id"] for r in blind2} & other_ids:
+        raise GoldError("a blind2 id (blind2-*) is used outside the blind2 sources (fresh*.notes)")
+    return blind2
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", type=Path, default=CORPUS_DIR / "src", help="folder of *.notes sources")
@@ -93,14 +115,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     records, challenge = compile_partitioned(sources)
     blind = compile_blind(sources, records + challenge)
+    blind2 = compile_blind2(sources, records + challenge + blind)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     chal_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in challenge)
     blind_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind)
+    blind2_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind2)
     splits = json.dumps(splits_manifest(records), indent=1) + "\n"
     out_file, split_file = args.out / OUT_NAME, args.out / "splits.v1.json"
     chal_file = args.out / CHALLENGE_OUT_NAME
     outputs = [(out_file, lines), (split_file, splits)] + ([(chal_file, chal_lines)] if challenge else [])
     outputs += [(args.out / BLIND_OUT_NAME, blind_lines)] if blind else []
+    outputs += [(args.out / BLIND2_OUT_NAME, blind2_lines)] if blind2 else []
     if args.check:
         stale = [p.name for p, want in outputs
                  if not p.exists() or p.read_text(encoding="utf-8") != want]
@@ -123,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         n_bl = sum(len(r["gold_events"]) for r in blind)
         bl_status = Counter(e["status"] for r in blind for e in r["gold_events"])
         print(f"{len(blind)} blind notes, {n_bl} events {dict(bl_status)} -> {args.out / BLIND_OUT_NAME}")
+    if blind2:
+        n_b2 = sum(len(r["gold_events"]) for r in blind2)
+        b2_status = Counter(e["status"] for r in blind2 for e in r["gold_events"])
+        print(f"{len(blind2)} blind2 notes, {n_b2} events {dict(b2_status)} -> {args.out / BLIND2_OUT_NAME}")
     return 0
 
 
