@@ -26,18 +26,21 @@ class _Unbounded(Exception):
     """The first character of a match cannot be restricted."""
 
 
-def _sequence(items: Any, out: set[str]) -> bool:
-    """Add the possible first characters of a parsed sequence to ``out``; True when it can match empty."""
-    for op, av in items:
+def _sequence(items: Any, out: set[str], last: bool = False) -> bool:
+    """Add the possible first (``last``: last) characters of a parsed sequence to ``out``.
+
+    Returns True when the sequence can match the empty string.
+    """
+    for op, av in (reversed(list(items)) if last else items):
         if op in _ZERO_WIDTH:  # anchors and look-arounds consume nothing: only widen the set (safe)
             continue
-        if not _item(op, av, out):
+        if not _item(op, av, out, last):
             return False
     return True
 
 
-def _item(op: Any, av: Any, out: set[str]) -> bool:
-    """Add the possible first characters of one parsed item to ``out``; True when it can match empty."""
+def _item(op: Any, av: Any, out: set[str], last: bool = False) -> bool:
+    """Add the possible first (``last``: last) chars of a parsed item to ``out``; True if it can be empty."""
     if op is _c.LITERAL:
         out.add(re.escape(chr(av)))
         return False
@@ -53,13 +56,13 @@ def _item(op: Any, av: Any, out: set[str]) -> bool:
                 raise _Unbounded
         return False
     if op is _c.BRANCH:
-        return any([_sequence(alt, out) for alt in av[1]])  # list: visit every alternative
+        return any([_sequence(alt, out, last) for alt in av[1]])  # list: visit every alternative
     if op is _c.SUBPATTERN:
-        return _sequence(av[3], out)
+        return _sequence(av[3], out, last)
     if op is _c.ATOMIC_GROUP:
-        return _sequence(av, out)
+        return _sequence(av, out, last)
     if op in _REPEATS:
-        return _sequence(av[2], out) or av[0] == 0
+        return _sequence(av[2], out, last) or av[0] == 0
     raise _Unbounded  # ANY, NOT_LITERAL, GROUPREF, ...
 
 
@@ -117,3 +120,146 @@ def _starts_with_boundary(items: Any) -> bool:
     if op is _c.BRANCH:
         return all(_starts_with_boundary(alt) for alt in av[1])
     return False
+
+
+
+def without_groups(pattern: str) -> str | None:
+    r"""Return ``pattern`` with every capturing group made non-capturing (same matches, no groups).
+
+    Named groups ``(?P<name>...)`` and plain groups ``(...)`` become ``(?:...)``; escapes and character
+    classes are skipped over. Returns None when the pattern refers to its groups (``(?P=name)``,
+    ``\1``, ``(?(name)...)``), where dropping them would change the matches.
+    """
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_class = False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 < n and not in_class and pattern[i + 1].isdigit():
+                return None  # back-reference (or octal escape: keep it simple, no scanner)
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and not (pattern[i - 1] == "[" or pattern[i - 2:i] == "[^"):
+                in_class = False
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+        elif c == "(":
+            if pattern.startswith(("(?P=", "(?("), i):
+                return None
+            if pattern.startswith("(?P<", i):
+                close = pattern.index(">", i)
+                out.append("(?:")
+                i = close + 1
+                continue
+            if not pattern.startswith("(?", i):
+                out.append("(?:")
+                i += 1
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+
+
+def end_anchored_last_class(pattern: str, flags: int = 0) -> str | None:
+    r"""For a pattern ending in ``$``: a class the last character of every match belongs to, or None.
+
+    ``re.search(text, pos, endpos)`` of such a pattern can only succeed when ``text[endpos - 1]`` is in the
+    class, or is a newline (``$`` also matches right before a final newline). None when the pattern does
+    not end in ``$`` (or is MULTILINE), can match the empty string or its last character is not restricted.
+    """
+    if flags & re.M:
+        return None
+    try:
+        items = list(_p.parse(pattern, flags))
+        if not items or items[-1] != (_c.AT, _c.AT_END) or "(?m" in pattern:
+            return None
+        out: set[str] = set()
+        if _sequence(items[:-1], out, last=True) or not out:
+            return None
+    except (_Unbounded, re.error):
+        return None
+    return "[" + "".join(sorted(out)) + "]"
+
+
+def prev_char_class(pattern: str, flags: int = 0) -> str | None:
+    r"""Return a class the character right before every match of ``pattern`` belongs to, or None.
+
+    Derived from the positive look-behinds in front of the pattern's first consuming item
+    (``(?:(?<=\bat\s)|(?<=@))one...`` -> ``[@\s]``): their last characters. None when there are none or an
+    alternative does without one.
+    """
+    try:
+        return _leading_lookbehind(list(_p.parse(pattern, flags)))
+    except (_Unbounded, re.error):
+        return None
+
+
+def _leading_lookbehind(items: list[Any]) -> str | None:
+    """``prev_char_class`` of a parsed sequence."""
+    for op, av in items:
+        if op is _c.ASSERT and av[0] == -1:  # positive look-behind
+            out: set[str] = set()
+            if _sequence(av[1], out, last=True) or not out:
+                return None
+            return "[" + "".join(sorted(out)) + "]"
+        if op is _c.BRANCH:
+            parts = [_leading_lookbehind(list(alt)) for alt in av[1]]
+            if any(p is None for p in parts):
+                return None
+            return "[" + "".join(sorted({p[1:-1] for p in parts if p})) + "]"
+        if op is _c.SUBPATTERN:
+            return _leading_lookbehind(list(av[3]))
+        if op in _ZERO_WIDTH:
+            continue
+        return None  # a consuming item comes first
+    return None
+
+
+def position_scanner(alternatives: list[str], flags: int = 0) -> re.Pattern[str] | None:
+    r"""Compile a scanner finding every position where the alternation of ``alternatives`` matches, fast.
+
+    The scanner is ``[F](?<=(?=(?:P))[\s\S])``, ``F`` the first-character class of ``P``, the alternation
+    ``(?:a1)|(?:a2)|...`` without capturing groups: it consumes the one character at a start position ``p``
+    (so ``re``'s fast first-character search loop skips every other position without entering ``P``) and,
+    from the look-behind, runs ``P`` at ``p`` as a look-ahead. ``s.start()`` of a scanner match ``s`` is
+    ``p``; the alternation's own match there comes from ``.match(text, p, endpos)`` of it. Without groups
+    ``re`` tries the alternatives much faster; an alternative led by positive look-behinds is also prefixed
+    with a one-character look-behind on ``prev_char_class`` (skips it at once inside words).
+
+    Unlike ``finditer`` of the alternation the scanner also reports starts inside an earlier match: a caller
+    wanting ``finditer``'s matches skips each ``p`` below the end of the last match it kept.
+
+    Parameters
+    ----------
+    alternatives
+        Regular expressions, in alternation order.
+    flags
+        Their ``re`` flags.
+
+    Returns
+    -------
+    re.Pattern or None
+        None when the first character of a match cannot be restricted, an alternative can match the empty
+        string or refers to its own groups (use ``finditer`` of the alternation then).
+    """
+    parts = []
+    for rx in alternatives:
+        bare = without_groups(rx)
+        if bare is None:
+            return None
+        prev = prev_char_class(rx, flags)
+        parts.append(f"(?:(?<={prev})(?:{bare}))" if prev else f"(?:{bare})")
+    body = "|".join(parts)
+    cls = first_char_class(body, flags)
+    if cls is None:
+        return None
+    scan = re.compile(f"{cls}(?<=(?=(?:{body}))[\\s\\S])", flags)
+    return scan if scan.groups == 0 else None
