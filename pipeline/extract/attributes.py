@@ -184,6 +184,8 @@ def _plans() -> tuple[_Plan, ...]:
 
 
 _ORDER: dict[str, int] = {}
+#: How far before a match its ``cued_before`` cue may start.
+_CUE_WINDOW = 16
 
 
 def _label_order() -> dict[str, int]:
@@ -202,11 +204,12 @@ def _make_attr(text: str, m: re.Match[str], s: int, e: int, plan: _Plan, i: int)
         groups[short] = text[a:b] if a >= 0 else None
     rid = rule.id
     if rule.cued is not None:
-        last = rule.cued_last  # the cue must end right before s (its pattern ends in "$"): cheap pre-check
-        if last is not None and s > 0 and text[s - 1] != "\n" and not last.match(text, s - 1):
-            cued = None
+        cued: object
+        if rule.cued_suffix is not None and rule.cued_suffix[1] < _CUE_WINDOW:
+            at = rule.cued_suffix[0].match  # same answer as the search below (see regex_gate.suffix_checker)
+            cued = at(text, s) or (s > 0 and text[s - 1] == "\n" and at(text, s - 1))
         else:
-            cued = rule.cued.search(text, max(0, s - 16), s)
+            cued = rule.cued.search(text, max(0, s - _CUE_WINDOW), s)
         rid = (rule.cued_id if cued else rule.bare_id) or rule.id
     return Attr(s, e, plan.lm.label, rid, rule.value, groups, text[s:e])
 

@@ -168,25 +168,107 @@ def without_groups(pattern: str) -> str | None:
 
 
 
-def end_anchored_last_class(pattern: str, flags: int = 0) -> str | None:
-    r"""For a pattern ending in ``$``: a class the last character of every match belongs to, or None.
 
-    ``re.search(text, pos, endpos)`` of such a pattern can only succeed when ``text[endpos - 1]`` is in the
-    class, or is a newline (``$`` also matches right before a final newline). None when the pattern does
-    not end in ``$`` (or is MULTILINE), can match the empty string or its last character is not restricted.
+def split_alternatives(pattern: str) -> list[str]:
+    """Split ``pattern`` at its top-level ``|`` (escapes, classes and groups respected)."""
+    parts, depth, in_class, cur = [], 0, False, []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            cur.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and not (pattern[i - 1] == "[" or pattern[i - 2:i] == "[^"):
+                in_class = False
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(c)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def suffix_checker(pattern: str, flags: int = 0) -> tuple[re.Pattern[str], int] | None:
+    r"""Turn ``(?:A|B|...)$`` (searched for right before a position) into look-behinds checked at it.
+
+    ``re.compile(pattern, flags).search(text, pos, end)`` finds a match iff some alternative ends at ``end``
+    (or at ``end - 1`` when ``text[end - 1]`` is a newline: ``$`` matches before a final newline) and starts
+    at or after ``pos``. When every alternative has one fixed width, no anchors or look-arounds (a leading
+    ``\b`` aside), the returned ``(checker, width)`` gives the same answer with
+    ``checker.match(text, end)`` (or at ``end - 1`` after a newline) as long as ``end - pos > width``:
+    ``checker`` is ``(?:(?<=A)|(?<=B)|...)``, ``width`` the widest alternative. Otherwise None.
     """
-    if flags & re.M:
+    if flags & re.M or "(?m" in pattern or not pattern.endswith("$") or pattern.endswith("\\$"):
         return None
+    body = pattern[:-1]
+    if len(split_alternatives(body)) != 1:
+        return None  # "a|b$": the anchor belongs to the last alternative only
+    if body.startswith("(?:") and _group_end(body) == len(body) - 1:
+        body = body[3:-1]
+    alts = split_alternatives(body)
+    width = 0
     try:
-        items = list(_p.parse(pattern, flags))
-        if not items or items[-1] != (_c.AT, _c.AT_END) or "(?m" in pattern:
-            return None
-        out: set[str] = set()
-        if _sequence(items[:-1], out, last=True) or not out:
-            return None
-    except (_Unbounded, re.error):
+        for alt in alts:
+            items = _p.parse(alt, flags)
+            lo, hi = items.getwidth()
+            if lo != hi or lo == 0 or not _plain(list(items)[1:] if list(items)[:1] == [
+                    (_c.AT, _c.AT_BOUNDARY)] else list(items)):
+                return None
+            width = max(width, lo)
+        checker = re.compile("|".join(f"(?<={alt})" for alt in alts), flags)
+    except re.error:
         return None
-    return "[" + "".join(sorted(out)) + "]"
+    return checker, width
+
+
+def _group_end(pattern: str) -> int:
+    """Index of the ``)`` closing the group opened at ``pattern[0]`` (-1 when unbalanced)."""
+    depth, in_class, i = 0, False, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and not (pattern[i - 1] == "[" or pattern[i - 2:i] == "[^"):
+                in_class = False
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _plain(items: list[Any]) -> bool:
+    """Return True when a parsed sequence has no anchors, look-arounds or group references anywhere."""
+    for op, av in items:
+        if op in _ZERO_WIDTH or op in (_c.GROUPREF, _c.GROUPREF_EXISTS):
+            return False
+        if op is _c.BRANCH and not all(_plain(list(alt)) for alt in av[1]):
+            return False
+        if op is _c.SUBPATTERN and not _plain(list(av[3])):
+            return False
+        if op in _REPEATS and not _plain(list(av[2])):
+            return False
+        if op is _c.ATOMIC_GROUP and not _plain(list(av)):
+            return False
+    return True
 
 
 def prev_char_class(pattern: str, flags: int = 0) -> str | None:
@@ -231,8 +313,11 @@ def position_scanner(alternatives: list[str], flags: int = 0) -> re.Pattern[str]
     (so ``re``'s fast first-character search loop skips every other position without entering ``P``) and,
     from the look-behind, runs ``P`` at ``p`` as a look-ahead. ``s.start()`` of a scanner match ``s`` is
     ``p``; the alternation's own match there comes from ``.match(text, p, endpos)`` of it. Without groups
-    ``re`` tries the alternatives much faster; an alternative led by positive look-behinds is also prefixed
-    with a one-character look-behind on ``prev_char_class`` (skips it at once inside words).
+    ``re`` tries the alternatives much faster. As the scanner only tells whether some alternative matches,
+    alternatives are tried in groups, each behind a cheap test rejecting most positions at once: those
+    starting with ``\b`` behind one ``\b`` and first-character test; those led by positive look-behinds
+    behind a one-character look-behind on their ``prev_char_class`` (``[@\s]``) and first-character
+    test; the others grouped by first-character class, behind it.
 
     Unlike ``finditer`` of the alternation the scanner also reports starts inside an earlier match: a caller
     wanting ``finditer``'s matches skips each ``p`` below the end of the last match it kept.
@@ -250,16 +335,31 @@ def position_scanner(alternatives: list[str], flags: int = 0) -> re.Pattern[str]
         None when the first character of a match cannot be restricted, an alternative can match the empty
         string or refers to its own groups (use ``finditer`` of the alternation then).
     """
-    parts = []
+    # alternatives tried together: those behind a \b; those behind the same one-character look-behind;
+    # the rest by first-character class (so each group's class test rejects most positions at once)
+    groups: dict[tuple[bool, str | None, str | None], list[str]] = {}
     for rx in alternatives:
         bare = without_groups(rx)
-        if bare is None:
+        cls = first_char_class(rx, flags)
+        if bare is None or cls is None:
             return None
         prev = prev_char_class(rx, flags)
-        parts.append(f"(?:(?<={prev})(?:{bare}))" if prev else f"(?:{bare})")
-    body = "|".join(parts)
-    cls = first_char_class(body, flags)
-    if cls is None:
-        return None
-    scan = re.compile(f"{cls}(?<=(?=(?:{body}))[\\s\\S])", flags)
+        try:
+            boundary = _starts_with_boundary(_p.parse(rx, flags))
+        except re.error:
+            return None
+        key = (boundary, prev, None if boundary or prev else cls)
+        groups.setdefault(key, []).append(f"(?:{bare})")
+    classes, checks = [], []
+    for (boundary, prev, _), parts in groups.items():
+        body = "|".join(parts)
+        cls = first_char_class(body, flags)
+        if cls is None:
+            return None
+        classes.append(cls[1:-1])
+        lead = ("\\b" if boundary else "") + (f"(?<={prev})" if prev else "")
+        checks.append(f"{lead}(?={cls})(?=(?:{body}))")
+    # (the scanner only tells whether some alternative matches at p: grouping them changes nothing)
+    union, either = "".join(classes), "|".join(checks)
+    scan = re.compile(f"[{union}](?<=(?:{either})[\\s\\S])", flags)
     return scan if scan.groups == 0 else None
