@@ -90,18 +90,20 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
                 if s < last:
                     continue  # inside the previous match of this label: finditer would not look here
                 m = match(low, s, end)
-                last = m.end()  # type: ignore[union-attr]  # the scanner found a match at s
-                i = plan.rule_of_group.get(m.lastindex)  # type: ignore[union-attr, arg-type]
+                if m is None:  # cannot happen: the scanner ran the same alternation at s
+                    raise RuntimeError(f"attribute scanner and pattern disagree ({lm.label})")
+                last = m.end()
+                i = plan.rule_of_group.get(m.lastindex or -1)
                 if i is None:
-                    i = _which(m, plan.rule_group)  # type: ignore[arg-type]
-                found.append(_make_attr(text, m, s, last, plan, i))  # type: ignore[arg-type]
+                    i = _which(m, plan.rule_group)
+                found.append(_make_attr(text, m, s, last, plan, i))
         else:
             rx = lm.lower if same_len else lm.anycase
             for m in rx.finditer(low if same_len else text, start, end):
                 s, e = m.span()
                 if e <= s:
                     continue
-                i = plan.rule_of_group.get(m.lastindex)  # type: ignore[arg-type]
+                i = plan.rule_of_group.get(m.lastindex or -1)
                 if i is None:
                     i = _which(m, plan.rule_group)
                 found.append(_make_attr(text, m, s, e, plan, i))

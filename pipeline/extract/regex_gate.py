@@ -10,6 +10,7 @@ safely (``.``, negated classes, back-references, a pattern that can match the em
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from re import _constants as _c  # type: ignore[attr-defined]
 from re import _parser as _p  # type: ignore[attr-defined]
 from typing import Any
@@ -123,6 +124,23 @@ def _starts_with_boundary(items: Any) -> bool:
 
 
 
+def _pieces(pattern: str) -> Iterator[tuple[int, str, bool]]:
+    """Yield ``(index, piece, inside a character class)``: a piece is one character or an escape pair."""
+    i, n = 0, len(pattern)
+    class_body = -1  # index where the current class's members start (a "]" there is a member)
+    while i < n:
+        c = pattern[i]
+        piece = pattern[i:i + 2] if c == "\\" else c
+        inside = class_body >= 0
+        if inside and c == "]" and i > class_body:
+            class_body = -1
+        elif not inside and c == "[":
+            class_body = i + 1 + (pattern[i + 1:i + 2] == "^")
+            inside = True  # the opening bracket belongs to the class
+        yield i, piece, inside
+        i += len(piece)
+
+
 def without_groups(pattern: str) -> str | None:
     r"""Return ``pattern`` with every capturing group made non-capturing (same matches, no groups).
 
@@ -131,71 +149,41 @@ def without_groups(pattern: str) -> str | None:
     ``\1``, ``(?(name)...)``), where dropping them would change the matches.
     """
     out: list[str] = []
-    i, n = 0, len(pattern)
-    in_class = False
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            if i + 1 < n and not in_class and pattern[i + 1].isdigit():
-                return None  # back-reference (or octal escape: keep it simple, no scanner)
-            out.append(pattern[i:i + 2])
-            i += 2
+    skip_to = 0
+    for i, piece, inside in _pieces(pattern):
+        if i < skip_to:
             continue
-        if in_class:
-            if c == "]" and not (pattern[i - 1] == "[" or pattern[i - 2:i] == "[^"):
-                in_class = False
-            out.append(c)
-            i += 1
-            continue
-        if c == "[":
-            in_class = True
-        elif c == "(":
+        if not inside and piece[0] == "\\" and piece[1:].isdigit():
+            return None  # back-reference (or an octal escape: no scanner then)
+        if not inside and piece == "(":
             if pattern.startswith(("(?P=", "(?("), i):
                 return None
             if pattern.startswith("(?P<", i):
-                close = pattern.index(">", i)
                 out.append("(?:")
-                i = close + 1
+                skip_to = pattern.index(">", i) + 1
                 continue
             if not pattern.startswith("(?", i):
                 out.append("(?:")
-                i += 1
                 continue
-        out.append(c)
-        i += 1
+        out.append(piece)
     return "".join(out)
-
-
-
 
 
 def split_alternatives(pattern: str) -> list[str]:
     """Split ``pattern`` at its top-level ``|`` (escapes, classes and groups respected)."""
-    parts, depth, in_class, cur = [], 0, False, []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            cur.append(pattern[i:i + 2])
-            i += 2
+    parts: list[str] = []
+    depth, start = 0, 0
+    for i, piece, inside in _pieces(pattern):
+        if inside:
             continue
-        if in_class:
-            if c == "]" and not (pattern[i - 1] == "[" or pattern[i - 2:i] == "[^"):
-                in_class = False
-        elif c == "[":
-            in_class = True
-        elif c == "(":
+        if piece == "(":
             depth += 1
-        elif c == ")":
+        elif piece == ")":
             depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            i += 1
-            continue
-        cur.append(c)
-        i += 1
-    parts.append("".join(cur))
+        elif piece == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
     return parts
 
 
@@ -234,24 +222,16 @@ def suffix_checker(pattern: str, flags: int = 0) -> tuple[re.Pattern[str], int] 
 
 def _group_end(pattern: str) -> int:
     """Index of the ``)`` closing the group opened at ``pattern[0]`` (-1 when unbalanced)."""
-    depth, in_class, i = 0, False, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
+    depth = 0
+    for i, piece, inside in _pieces(pattern):
+        if inside:
             continue
-        if in_class:
-            if c == "]" and not (pattern[i - 1] == "[" or pattern[i - 2:i] == "[^"):
-                in_class = False
-        elif c == "[":
-            in_class = True
-        elif c == "(":
+        if piece == "(":
             depth += 1
-        elif c == ")":
+        elif piece == ")":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     return -1
 
 
