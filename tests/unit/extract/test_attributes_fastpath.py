@@ -204,6 +204,9 @@ def test_prev_char_class():
 
 def test_split_alternatives():
     assert split_alternatives(r"a|b(c|d)|[|]|\|") == ["a", "b(c|d)", "[|]", r"\|"]
+    assert split_alternatives(r"[\[]|a") == [r"[\[]", "a"]      # an escaped bracket inside a class
+    assert split_alternatives(r"[]|]|x") == ["[]|]", "x"]        # "]" first in a class is a member
+    assert without_groups(r"[\[](a)[^](](b)") == r"[\[](?:a)[^](](?:b)"
 
 
 _SUFFIXES = [r"(?:@|@\s|\bat\s|time:|\d{2}/\d{2}\s|d/c'd\s)$", r"(?:ab|c\s)$", r"x[0-9]$"]
