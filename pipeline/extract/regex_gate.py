@@ -297,7 +297,8 @@ def position_scanner(alternatives: list[str], flags: int = 0) -> re.Pattern[str]
     alternatives are tried in groups, each behind a cheap test rejecting most positions at once: those
     starting with ``\b`` behind one ``\b`` and first-character test; those led by positive look-behinds
     behind a one-character look-behind on their ``prev_char_class`` (``[@\s]``) and first-character
-    test; the others grouped by first-character class, behind it.
+    test; the others grouped by first-character class, behind it. ASCII characters that no alternative
+    accepts right before its match (``_banned_before``: digits before a number) are rejected first.
 
     Unlike ``finditer`` of the alternation the scanner also reports starts inside an earlier match: a caller
     wanting ``finditer``'s matches skips each ``p`` below the end of the last match it kept.
@@ -318,6 +319,7 @@ def position_scanner(alternatives: list[str], flags: int = 0) -> re.Pattern[str]
     # alternatives tried together: those behind a \b; those behind the same one-character look-behind;
     # the rest by first-character class (so each group's class test rejects most positions at once)
     groups: dict[tuple[bool, str | None, str | None], list[str]] = {}
+    banned = set(_ASCII)  # ASCII characters no alternative's match can follow
     for rx in alternatives:
         bare = without_groups(rx)
         cls = first_char_class(rx, flags)
@@ -330,6 +332,7 @@ def position_scanner(alternatives: list[str], flags: int = 0) -> re.Pattern[str]
             return None
         key = (boundary, prev, None if boundary or prev else cls)
         groups.setdefault(key, []).append(f"(?:{bare})")
+        banned &= _banned_before(rx, flags, cls, boundary, prev)
     classes, checks = [], []
     for (boundary, prev, _), parts in groups.items():
         body = "|".join(parts)
@@ -341,5 +344,67 @@ def position_scanner(alternatives: list[str], flags: int = 0) -> re.Pattern[str]
         checks.append(f"{lead}(?={cls})(?=(?:{body}))")
     # (the scanner only tells whether some alternative matches at p: grouping them changes nothing)
     union, either = "".join(classes), "|".join(checks)
-    scan = re.compile(f"[{union}](?<=(?:{either})[\\s\\S])", flags)
+    # a character before p that no alternative accepts: rejected at once (inside numbers); not worth it
+    # when every group starts with its own \b test anyway
+    not_after = ""
+    if banned and not all(boundary for boundary, _, _ in groups):
+        not_after = f"(?<![{''.join(re.escape(c) for c in sorted(banned))}][\\s\\S])"
+    scan = re.compile(f"[{union}]{not_after}(?<=(?:{either})[\\s\\S])", flags)
     return scan if scan.groups == 0 else None
+
+
+_ASCII = [chr(i) for i in range(128)]
+_WORD = re.compile(r"\w")
+
+
+def _banned_before(pattern: str, flags: int, first: str, boundary: bool, prev: str | None) -> set[str]:
+    r"""ASCII characters that cannot come right before a match of ``pattern``.
+
+    From a leading ``\b`` when every first character is a word character (then no word character may
+    precede), from ``prev_char_class`` (only its characters may precede) and from leading one-character
+    negative look-behinds ``(?<![...])``. An empty set when nothing is known.
+    """
+    banned: set[str] = set()
+    if boundary and _all_word(first, flags):
+        banned |= {c for c in _ASCII if _WORD.match(c)}
+    if prev is not None:
+        prev_rx = re.compile(prev, flags)
+        banned |= {c for c in _ASCII if not prev_rx.match(c)}
+    try:
+        items = list(_p.parse(pattern, flags))
+    except re.error:
+        return banned
+    for op, av in items:
+        content = list(av[1]) if op is _c.ASSERT_NOT else []
+        if op is _c.ASSERT_NOT and av[0] == -1 and len(content) == 1 and content[0][0] in (_c.LITERAL, _c.IN):
+            out: set[str] = set()
+            try:
+                _sequence(content, out)
+            except _Unbounded:  # a negated class: nothing learned
+                continue
+            cls_rx = re.compile("[" + "".join(sorted(out)) + "]", flags)
+            banned |= {c for c in _ASCII if cls_rx.match(c)}
+        elif op not in _ZERO_WIDTH:
+            break  # the first consuming item
+    return banned
+
+
+def _all_word(cls: str, flags: int) -> bool:
+    r"""Return True when every character of the class ``cls`` (``[...]``) is a word character (``\w``)."""
+    try:
+        items = list(_p.parse(cls, flags))
+    except re.error:
+        return False
+    if len(items) != 1 or items[0][0] not in (_c.IN, _c.LITERAL):
+        return False
+    op, av = items[0]
+    members = [(_c.LITERAL, av)] if op is _c.LITERAL else av
+    for o, a in members:
+        if o is _c.LITERAL and _WORD.match(chr(a)):
+            continue
+        if o is _c.RANGE and a[1] - a[0] < 5000 and all(_WORD.match(chr(x)) for x in range(a[0], a[1] + 1)):
+            continue
+        if o is _c.CATEGORY and a in (_c.CATEGORY_DIGIT, _c.CATEGORY_WORD):
+            continue
+        return False
+    return True
