@@ -64,6 +64,10 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
 
     Overlapping matches of one family keep the longest (ties: first rule). Matches overlapping an
     ``exclude`` span (drug mentions) are dropped. ``labels`` restricts the search to those labels.
+
+    Each label's matches are those of ``finditer`` of its combined pattern; on lowercase-able text they are
+    found from the label's ``position_scanner`` (see ``regex_gate``) and re-matched there for the groups,
+    much faster than ``finditer``. Overlap bookkeeping works on per-character byte masks.
     """
     end = len(text) if end is None else end
     found: list[Attr] = []
@@ -71,76 +75,151 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     same_len = len(low) == len(text)
     gates = compiled_misc()["label_gates"]
     window = low[start:end]
-    for lm in label_matchers():
+    for plan in _plans():
+        lm = plan.lm
         if labels is not None and lm.label not in labels:
             continue
         gate = gates.get(lm.label)
         if gate and not any(g in window for g in gate):
             continue  # cheap substring gate: no rule of this label can match
-        rx = lm.lower if same_len else lm.anycase
-        for m in rx.finditer(low if same_len else text, start, end):
-            if m.end() <= m.start():
-                continue
-            i = int(m.lastgroup[1:]) if m.lastgroup else _which(m, len(lm.rules))
-            rule = lm.rules[i]
-            groups: dict[str, str | None] = {}
-            for k, short in _rule_groups(lm)[i]:
-                a, b = m.span(k)
-                groups[short] = text[a:b] if a >= 0 else None
-            rid = rule.id
-            if rule.cued is not None:
-                cued = rule.cued.search(text, max(0, m.start() - 16), m.start())
-                rid = (rule.cued_id if cued else rule.bare_id) or rule.id
-            found.append(Attr(m.start(), m.end(), lm.label, rid, rule.value, groups, text[m.start():m.end()]))
-    blocked: set[int] = set()
+        if same_len and lm.scan is not None:
+            last = start
+            match = lm.lower.match
+            for hit in lm.scan.finditer(low, start, end):
+                s = hit.start()
+                if s < last:
+                    continue  # inside the previous match of this label: finditer would not look here
+                m = match(low, s, end)
+                if m is None:  # cannot happen: the scanner ran the same alternation at s
+                    raise RuntimeError(f"attribute scanner and pattern disagree ({lm.label})")
+                last = m.end()
+                i = plan.rule_of_group.get(m.lastindex or -1)
+                if i is None:
+                    i = _which(m, plan.rule_group)
+                found.append(_make_attr(text, m, s, last, plan, i))
+        else:
+            rx = lm.lower if same_len else lm.anycase
+            for m in rx.finditer(low if same_len else text, start, end):
+                s, e = m.span()
+                if e <= s:
+                    continue
+                i = plan.rule_of_group.get(m.lastindex or -1)
+                if i is None:
+                    i = _which(m, plan.rule_group)
+                found.append(_make_attr(text, m, s, e, plan, i))
+    if not found:
+        return found
+    size = len(text) + 1
     drug_ends: set[int] = set()
-    for s_, e_ in exclude or []:
-        blocked.update(range(s_, e_))
-        drug_ends.update((e_, e_ + 1))
-    if blocked:
-        found = [a for a in found if blocked.isdisjoint(range(a.start, a.end))]
+    if exclude:
+        blocked = bytearray(size)
+        any_blocked = False
+        for s_, e_ in exclude:
+            drug_ends.update((e_, e_ + 1))
+            a, b = max(0, s_), min(e_, size)
+            if a < b:
+                blocked[a:b] = b"\x01" * (b - a)
+                any_blocked = True
+        if any_blocked:
+            found = [a for a in found if blocked.find(1, a.start, a.end) < 0]
     reject = compiled_misc()["bare_time_reject_before"]
     found = [a for a in found if a.rule != "time.military_bare" or not (
         reject.search(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
     kept: list[Attr] = []
-    occupied: dict[str, set[int]] = {}
-    order = {lab: i for i, lab in enumerate(compiled_rules())}
+    occupied: dict[str, bytearray] = {}
+    order = _label_order()
     for a in sorted(found, key=lambda a: (-(a.end - a.start), order[a.label], a.start)):
-        occ = occupied.setdefault(_FAMILIES[a.label], set())
-        span = range(a.start, a.end)
-        if not occ.isdisjoint(span):
+        occ = occupied.get(_FAMILIES[a.label])
+        if occ is None:
+            occ = occupied[_FAMILIES[a.label]] = bytearray(size)
+        elif occ.find(1, a.start, a.end) >= 0:
             continue
-        occ.update(span)
+        occ[a.start:a.end] = b"\x01" * (a.end - a.start)
         kept.append(a)
     # a time must not sit inside an amount ("1000 mL") and a dose not inside a waste phrase
-    amounts = occupied.get("amount", set()) | occupied.get("waste", set())
-    kept = [a for a in kept if not (a.label in ("time", "duration") and
-                                    not amounts.isdisjoint(range(a.start, a.end)))]
+    amount, waste = occupied.get("amount"), occupied.get("waste")
+    if amount is not None or waste is not None:
+        kept = [a for a in kept if not (a.label in ("time", "duration") and (
+            (amount is not None and amount.find(1, a.start, a.end) >= 0)
+            or (waste is not None and waste.find(1, a.start, a.end) >= 0)))]
     kept = _resolve_gauges(text, kept, exclude or [])
-    waste = occupied.get("waste", set())
-    kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
-                                    waste.issuperset(range(a.start, a.end)))]
+    if waste is not None:
+        kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
+                                        waste.find(0, a.start, a.end) < 0)]
     return sorted(kept, key=lambda a: (a.start, a.end))
 
 
-_GROUP_CACHE: dict[str, tuple[LabelMatcher, tuple[tuple[tuple[str, str], ...], ...]]] = {}
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What ``find_attributes`` needs of one label matcher, computed once.
+
+    ``rule_group[i]``: group index of ``r<i>``; ``rule_of_group``: the reverse; ``groups[i]``: the named
+    groups of rule ``i`` as ``(group index, name without the r<i>_ prefix)`` in pattern order.
+    """
+
+    lm: LabelMatcher
+    rule_group: tuple[int, ...]
+    rule_of_group: dict[int, int]
+    groups: tuple[tuple[tuple[int, str], ...], ...]
 
 
-def _rule_groups(lm: LabelMatcher) -> tuple[tuple[tuple[str, str], ...], ...]:
-    """Per rule of ``lm``: its named groups ``(r<i>_<name>, <name>)`` in pattern order (computed once)."""
-    got = _GROUP_CACHE.get(lm.label)
-    if got is None or got[0] is not lm:
-        names = list(lm.lower.groupindex)
-        per = tuple(tuple((k, k[len(f"r{i}_"):]) for k in names if k.startswith(f"r{i}_"))
-                    for i in range(len(lm.rules)))
-        got = _GROUP_CACHE[lm.label] = (lm, per)
-    return got[1]
+_PLANS: tuple[tuple[LabelMatcher, ...], tuple[_Plan, ...]] | None = None
 
 
-def _which(m: re.Match[str], n: int) -> int:
-    """Index of the rule alternative that matched (when ``lastgroup`` is a sub-group)."""
-    for i in range(n):
-        if m.start(f"r{i}") >= 0:
+def _plans() -> tuple[_Plan, ...]:
+    """One ``_Plan`` per label matcher (rebuilt when ``label_matchers`` is rebuilt)."""
+    global _PLANS
+    lms = label_matchers()
+    if _PLANS is None or _PLANS[0] is not lms:
+        plans = []
+        for lm in lms:
+            index = lm.lower.groupindex
+            if lm.anycase.groupindex != index:
+                raise ValueError(f"group numbering differs between the patterns of {lm.label!r}")
+            n = len(lm.rules)
+            rule_group = tuple(index[f"r{i}"] for i in range(n))
+            groups = tuple(tuple((index[k], k[len(f"r{i}_"):]) for k in index if k.startswith(f"r{i}_"))
+                           for i in range(n))
+            plans.append(_Plan(lm, rule_group, {g: i for i, g in enumerate(rule_group)}, groups))
+        _PLANS = (lms, tuple(plans))
+    return _PLANS[1]
+
+
+_ORDER: dict[str, int] = {}
+#: How far before a match its ``cued_before`` cue may start.
+_CUE_WINDOW = 16
+
+
+def _label_order() -> dict[str, int]:
+    """Priority of each label (pattern file order) for equally long competing matches."""
+    if not _ORDER:
+        _ORDER.update((lab, i) for i, lab in enumerate(compiled_rules()))
+    return _ORDER
+
+
+def _make_attr(text: str, m: re.Match[str], s: int, e: int, plan: _Plan, i: int) -> Attr:
+    """Build the ``Attr`` of rule ``i`` of ``plan`` matched as ``m`` over ``text[s:e]``."""
+    rule = plan.lm.rules[i]
+    groups: dict[str, str | None] = {}
+    for k, short in plan.groups[i]:
+        a, b = m.span(k)
+        groups[short] = text[a:b] if a >= 0 else None
+    rid = rule.id
+    if rule.cued is not None:
+        cued: object
+        if rule.cued_suffix is not None and rule.cued_suffix[1] < _CUE_WINDOW:
+            at = rule.cued_suffix[0].match  # same answer as the search below (see regex_gate.suffix_checker)
+            cued = at(text, s) or (s > 0 and text[s - 1] == "\n" and at(text, s - 1))
+        else:
+            cued = rule.cued.search(text, max(0, s - _CUE_WINDOW), s)
+        rid = (rule.cued_id if cued else rule.bare_id) or rule.id
+    return Attr(s, e, plan.lm.label, rid, rule.value, groups, text[s:e])
+
+
+def _which(m: re.Match[str], rule_group: tuple[int, ...]) -> int:
+    """Index of the rule alternative that matched (when ``lastindex`` is not a rule group)."""
+    for i, g in enumerate(rule_group):
+        if m.start(g) >= 0:
             return i
     return 0
 

@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from infucode.pipeline.extract.regex_gate import gated
+from infucode.pipeline.extract.regex_gate import gated, position_scanner, suffix_checker
 
 LEXICON_FILE = "lexicons/drugs.v1.jsonl"
 STOPTERMS_FILE = "lexicons/stopterms.v1.txt"
@@ -88,7 +88,8 @@ class Rule:
     """A compiled attribute rule.
 
     ``cued``: a regex the text right before a match must end with to take ``cued_id`` as rule id; other
-    matches take ``bare_id``.
+    matches take ``bare_id``. ``cued_suffix``: ``regex_gate.suffix_checker`` of ``cued`` (a faster equivalent
+    check), or None.
     """
 
     id: str
@@ -98,6 +99,7 @@ class Rule:
     cued: re.Pattern[str] | None = None
     cued_id: str | None = None
     bare_id: str | None = None
+    cued_suffix: tuple[re.Pattern[str], int] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +113,8 @@ def compiled_rules() -> dict[str, list[Rule]]:
         out[label] = [
             Rule(r["id"], label, re.compile(r["regex"].replace("{number}", number), re.I), r.get("value"),
                  re.compile(r["cued_before"], re.I) if r.get("cued_before") else None, r.get("cued_id"),
-                 r.get("bare_id"))
+                 r.get("bare_id"),
+                 suffix_checker(r["cued_before"], re.I) if r.get("cued_before") else None)
             for r in p[label]
         ]
     return out
@@ -123,12 +126,14 @@ class LabelMatcher:
 
     ``lower`` is compiled without IGNORECASE for already-lowercased text (much faster); ``anycase`` with it.
     Group ``r<i>`` marks rule ``rules[i]``; its named groups are renamed ``r<i>_<name>``.
+    ``scan``: ``regex_gate.position_scanner`` of the lowercase alternation (same group names), or None.
     """
 
     label: str
     rules: tuple[Rule, ...]
     lower: re.Pattern[str]
     anycase: re.Pattern[str]
+    scan: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -138,13 +143,14 @@ def label_matchers() -> tuple[LabelMatcher, ...]:
     number = p["number"]
     out = []
     for label, rules in compiled_rules().items():
-        parts = []
+        parts, plain = [], []
         for i, r in enumerate(p[label]):
             rx = r["regex"].replace("{number}", number)
+            plain.append(rx)
             rx = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: f"(?P<r{i}_{m.group(1)}>", rx)
             parts.append(f"(?P<r{i}>{rx})")
         big = "|".join(parts)
-        out.append(LabelMatcher(label, tuple(rules), gated(big), gated(big, re.I)))
+        out.append(LabelMatcher(label, tuple(rules), gated(big), gated(big, re.I), position_scanner(plain)))
     return tuple(out)
 
 
