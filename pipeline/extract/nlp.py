@@ -21,6 +21,7 @@ from infucode.pipeline.extract.drugs import DRUG_KEY
 from infucode.pipeline.extract.fastdoc import sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
+from infucode.pipeline.extract.token_gate import gate_medspacy_matcher
 from medspacy.context import ConText, ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
 from spacy.language import Language
@@ -42,6 +43,8 @@ def make_sections(nlp: Language, name: str) -> Sectionizer:
     sec = Sectionizer(nlp, name=name, rules=None, require_start_line=True, input_span_type="group",
                       span_group_name=DRUG_KEY, span_attrs=None)
     sec.add([SectionRule.from_dict(r) for r in load_sections()["section_rules"]])
+    # skip the token Matcher on Docs where none of its patterns can match (same matches)
+    gate_medspacy_matcher(sec._Sectionizer__matcher, nlp.vocab)
     return sec
 
 
@@ -66,6 +69,8 @@ class StatusContext:
         self.ctx = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=DRUG_KEY,
                            span_attrs=None, prune_on_modifier_overlap=True)
         self.ctx.add([ConTextRule.from_dict(r) for r in load_status_rules()["context_rules"]])
+        # skip the token Matcher on Docs where none of its patterns can match (same matches)
+        gate_medspacy_matcher(self.ctx._ConText__matcher, nlp.vocab)
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the status cues of every drug mention of ``doc``."""
