@@ -7,11 +7,11 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 ``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
 """
 
-import bisect
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
+import numpy
 import spacy
 from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
 from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers the factory)
@@ -22,8 +22,9 @@ from infucode.pipeline.extract.fastdoc import sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
 from infucode.pipeline.extract.token_gate import gate_medspacy_matcher
-from medspacy.context import ConText, ConTextRule
+from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
+from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -57,71 +58,117 @@ def make_context(nlp: Language, name: str) -> "StatusContext":
 class StatusContext:
     """Run medspaCy ConText over the drug mentions and store the cues as plain data.
 
-    ConText pairs every modifier with every target of the Doc (quadratic), so long notes are processed in
-    chunks of whole sentences (scopes never cross a sentence, so the result is the same). Cues go to
-    ``doc.user_data["infucode_cues"]``: ``{"start:end": [[category, start, end, text, strong], ...]}``.
+    The ConText algorithm is medspaCy's, step for step (its rule matcher over the whole Doc, its
+    ``ConTextModifier`` scopes, its ``ConTextGraph`` scope updates and target/modifier pairing), but the
+    graph is built per *sentence block*: a run of sentences joined by a modifier match or drug mention that
+    crosses a sentence boundary. A modifier's scope never leaves the sentence of its first token, so
+    modifiers of different blocks never limit each other and never reach each other's targets; blocks
+    without a drug mention are skipped. ConText's own graph pairs every modifier with every target
+    (quadratic in the note); per block it is linear and the edges are the same (:meth:`reference_cues` runs
+    the stock component). Cues go to ``doc.user_data["infucode_cues"]``:
+    ``{"start:end": [[category, start, end, text, strong], ...]}``.
     """
-
-    #: Docs longer than this (tokens) are processed in sentence chunks of about this size.
-    CHUNK_TOKENS = 1200
 
     def __init__(self, nlp: Language, name: str) -> None:
         self.ctx = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=DRUG_KEY,
                            span_attrs=None, prune_on_modifier_overlap=True)
         self.ctx.add([ConTextRule.from_dict(r) for r in load_status_rules()["context_rules"]])
+        self.matcher = self.ctx._ConText__matcher
         # skip the token Matcher on Docs where none of its patterns can match (same matches)
-        gate_medspacy_matcher(self.ctx._ConText__matcher, nlp.vocab)
+        gate_medspacy_matcher(self.matcher, nlp.vocab)
+        self.strings = nlp.vocab.strings
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the status cues of every drug mention of ``doc``."""
         cues: dict[str, list[list[Any]]] = {}
         spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
-        if spans and len(doc) <= self.CHUNK_TOKENS:
-            self._run(doc, 0, cues)
-        elif spans:
-            starts = [sp.start for sp in spans]
-            # one array for all chunks: ``Span.as_doc`` otherwise converts the whole Doc once per chunk
-            # (quadratic in the length of the note)
-            head = doc._get_array_attrs()
-            arr = doc.to_array(head)
-            start = 0
-            for sent in doc.sents:
-                if sent.end - start >= self.CHUNK_TOKENS:
-                    self._chunk(doc, start, sent.end, spans, starts, cues, (head, arr))
-                    start = sent.end
-            if start < len(doc):
-                self._chunk(doc, start, len(doc), spans, starts, cues, (head, arr))
+        for sp in spans:
+            cues.setdefault(f"{sp.start_char}:{sp.end_char}", [])
+        if spans:
+            _add_cues(doc, self._edges(doc, spans), cues)
         doc.user_data[CUES_KEY] = cues
         return doc
 
-    def _chunk(self, doc: Doc, start: int, end: int, spans: list[Any], starts: list[int],
-               cues: dict[str, list[list[Any]]], array: tuple[Any, Any] | None = None) -> None:
-        span = doc[start:end]
-        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
-        inside = [s for s in spans[lo:hi] if s.end <= end]
-        if not inside:
-            return
-        sub = span.as_doc(array_head=array[0], array=array[1]) if array is not None else span.as_doc()
-        sub.spans[DRUG_KEY] = [sub[s.start - start:s.end - start] for s in inside]
-        self._run(sub, span.start_char, cues)
+    def _edges(self, doc: Doc, targets: list[Any]) -> list[tuple[Any, Any]]:
+        """Return ConText's ``(target, modifier)`` edges for ``targets``, in ConText's order."""
+        ctx = self.ctx
+        matches = self.matcher(doc)  # the call ``ConText.__call__`` makes
+        if not matches:
+            return []
+        blocks = _sentence_blocks(doc, [(s, e) for _, s, e in matches] + [(t.start, t.end) for t in targets],
+                                  whole_doc=ctx.max_scope is not None)
+        by_block: dict[int, list[Any]] = {}
+        for t in targets:
+            by_block.setdefault(blocks[t.start], []).append(t)
+        mods: dict[int, list[Any]] = {}
+        order: dict[int, int] = {}
+        for k, (match_id, start, end) in enumerate(matches):
+            b = blocks[start]
+            if b in by_block:  # a block without a drug mention cannot produce an edge
+                rule = self.matcher.rule_map[self.strings[match_id]]
+                mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
+                order[id(mod)] = k
+                mods.setdefault(b, []).append(mod)
+        edges: list[tuple[Any, Any]] = []
+        for b, block_mods in mods.items():
+            graph = ConTextGraph(prune_on_modifier_overlap=ctx.prune_on_target_overlap)
+            graph.targets = by_block[b]
+            graph.modifiers = block_mods
+            graph.update_scopes()
+            graph.apply_modifiers()
+            edges.extend(graph.edges)
+        # ConText lists the edges modifier by modifier (each with its targets in Doc order)
+        edges.sort(key=lambda edge: order[id(edge[1])])
+        return edges
 
-    def _run(self, doc: Doc, offset: int, cues: dict[str, list[list[Any]]]) -> None:
-        self.ctx(doc)
-        for sp in doc.spans[DRUG_KEY]:
-            cues.setdefault(f"{sp.start_char + offset}:{sp.end_char + offset}", [])
-        # the graph edges hold the same (target, modifier) pairs, in the same order, as ``span._.modifiers``
-        # but without one underscore look-up per span and one Span object per modifier
-        graph = getattr(doc._, "context_graph", None)
-        edges = graph.edges if graph is not None else []
-        text = doc.text
-        for target, mod in edges:
-            lst = cues[f"{target.start_char + offset}:{target.end_char + offset}"]
-            a, b = mod.modifier_span
-            s, last = doc[a].idx, doc[b - 1]
-            e = last.idx + len(last)
-            meta = mod.rule.metadata or {}
-            lst.append([mod.category.upper(), s + offset, e + offset, text[s:e].lower(),
-                        bool(meta.get("strong"))])
+    def reference_cues(self, doc: Doc) -> dict[str, list[list[Any]]]:
+        """Return the cues found by the stock medspaCy ``ConText`` on the whole Doc (the slow reference)."""
+        cues: dict[str, list[list[Any]]] = {}
+        for sp in doc.spans[DRUG_KEY] if DRUG_KEY in doc.spans else []:
+            cues.setdefault(f"{sp.start_char}:{sp.end_char}", [])
+        if cues:
+            self.ctx(doc)
+            graph = getattr(doc._, "context_graph", None)
+            _add_cues(doc, graph.edges if graph is not None else [], cues)
+            for key in [k for k in doc.user_data if isinstance(k, tuple) and k[:2] in (
+                    ("._.", "context_graph"), ("._.", "modifiers"))]:
+                del doc.user_data[key]  # not serializable
+        return cues
+
+
+def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False) -> list[int]:
+    """Return, per token, the index of its sentence block.
+
+    A block is a run of sentences; two neighbouring sentences are in one block when one of ``extents``
+    (token ranges: modifier matches, targets) covers tokens of both. Without sentence boundaries (or with
+    ``whole_doc``) the whole Doc is one block.
+    """
+    n = len(doc)
+    if whole_doc or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
+            "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
+        return [0] * n
+    is_start = numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1
+    is_start[0] = True
+    sent = numpy.cumsum(is_start) - 1
+    joined = numpy.zeros(int(sent[-1]) + 1, dtype=bool)  # joined[k]: sentence k continues sentence k - 1
+    for s, e in extents:
+        a, b = int(sent[s]), int(sent[e - 1])
+        if b > a:
+            joined[a + 1:b + 1] = True
+    block = numpy.cumsum(~joined)
+    return block[sent].tolist()
+
+
+def _add_cues(doc: Doc, edges: list[tuple[Any, Any]], cues: dict[str, list[list[Any]]]) -> None:
+    """Append one cue per ConText edge to the cue list of its target."""
+    for target, mod in edges:
+        a, b = mod.modifier_span
+        s, last = doc[a].idx, doc[b - 1]
+        e = last.idx + len(last)
+        meta = mod.rule.metadata or {}
+        # ``doc[a:b].text`` == the note text from s to e (tokens carry at most one trailing space)
+        cues[f"{target.start_char}:{target.end_char}"].append(
+            [mod.category.upper(), s, e, doc[a:b].text.lower(), bool(meta.get("strong"))])
 
 
 @Language.factory("infucode_events")
@@ -237,9 +284,43 @@ def _cached_nlp() -> Language:
     return _make_nlp()
 
 
+def drop_noop_whitespace_specials(nlp: Language) -> list[str]:
+    """Remove the tokenizer special cases that only re-state a single whitespace character (same tokens).
+
+    spaCy's English exceptions list the newline, the tab and the space as special cases with no attribute but
+    their text: exactly the token the tokenizer makes of such a chunk without the rule (no prefix, suffix,
+    infix, URL or token_match pattern matches a whitespace character; checked here, else nothing is removed).
+    A special-case hit stops the tokenizer from caching the rest of the Doc (spaCy issue #1250 guard), so
+    with the newline a special case nearly no chunk of a nursing note was ever cached.
+
+    Returns
+    -------
+    list of str
+        The removed special-case keys.
+    """
+    tok = nlp.tokenizer
+    rules = dict(tok.rules or {})
+    drop = [key for key, value in rules.items()
+            if len(key) == 1 and key.isspace() and value == [{ORTH: key}] and not _affix_matches(tok, key)]
+    if drop:
+        for key in drop:
+            del rules[key]
+        tok.rules = rules
+    return drop
+
+
+def _affix_matches(tok: Any, text: str) -> bool:
+    """Tell whether a prefix, suffix, infix, URL or token_match pattern of ``tok`` matches ``text``."""
+    return bool((tok.prefix_search and tok.prefix_search(text))
+                or (tok.suffix_search and tok.suffix_search(text))
+                or (tok.infix_finditer and any(True for _ in tok.infix_finditer(text)))
+                or (tok.url_match and tok.url_match(text)) or (tok.token_match and tok.token_match(text)))
+
+
 def _make_nlp() -> Language:
     _register_extensions()
     nlp = spacy.blank("en")
+    drop_noop_whitespace_specials(nlp)
     nlp.add_pipe("infucode_segmenter")
     nlp.add_pipe("infucode_drugs")
     nlp.add_pipe("infucode_sections")
