@@ -7,6 +7,8 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 ``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
 """
 
+import bisect
+from collections.abc import Callable
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
@@ -18,7 +20,7 @@ from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers 
 from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract.assemble import Cue, assemble
 from infucode.pipeline.extract.drugs import DRUG_KEY
-from infucode.pipeline.extract.fastdoc import sentence_start_chars
+from infucode.pipeline.extract.fastdoc import doc_text, remember_text, sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
 from infucode.pipeline.extract.token_gate import gate_medspacy_matcher
@@ -26,6 +28,7 @@ from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
 from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 EVENTS_KEY = "infucode_events"
@@ -99,11 +102,11 @@ class StatusContext:
                                   whole_doc=ctx.max_scope is not None)
         by_block: dict[int, list[Any]] = {}
         for t in targets:
-            by_block.setdefault(blocks[t.start], []).append(t)
+            by_block.setdefault(blocks(t.start), []).append(t)
         mods: dict[int, list[Any]] = {}
         order: dict[int, int] = {}
         for k, (match_id, start, end) in enumerate(matches):
-            b = blocks[start]
+            b = blocks(start)
             if b in by_block:  # a block without a drug mention cannot produce an edge
                 rule = self.matcher.rule_map[self.strings[match_id]]
                 mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
@@ -136,39 +139,47 @@ class StatusContext:
         return cues
 
 
-def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False) -> list[int]:
-    """Return, per token, the index of its sentence block.
+def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]],
+                     whole_doc: bool = False) -> Callable[[int], int]:
+    """Return a function giving the sentence block of a token index.
 
     A block is a run of sentences; two neighbouring sentences are in one block when one of ``extents``
-    (token ranges: modifier matches, targets) covers tokens of both. Without sentence boundaries (or with
-    ``whole_doc``) the whole Doc is one block.
+    (token ranges: modifier matches, targets) covers tokens of both. A block is named by its first sentence.
+    Without sentence boundaries (or with ``whole_doc``) the whole Doc is one block.
     """
-    n = len(doc)
     if whole_doc or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
             "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
-        return [0] * n
-    is_start = numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1
-    is_start[0] = True
-    sent = numpy.cumsum(is_start) - 1
-    joined = numpy.zeros(int(sent[-1]) + 1, dtype=bool)  # joined[k]: sentence k continues sentence k - 1
+        return lambda i: 0
+    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)  # token 0 always starts a sentence
+
+    def sentence(i: int) -> int:
+        return bisect.bisect_right(starts, i) - 1
+
+    joined: set[int] = set()  # sentence k continues the block of sentence k - 1
     for s, e in extents:
-        a, b = int(sent[s]), int(sent[e - 1])
-        if b > a:
-            joined[a + 1:b + 1] = True
-    block = numpy.cumsum(~joined)
-    return block[sent].tolist()
+        joined.update(range(sentence(s) + 1, sentence(e - 1) + 1))
+
+    def block(i: int) -> int:
+        k = sentence(i)
+        while k in joined:
+            k -= 1
+        return k
+
+    return block
 
 
 def _add_cues(doc: Doc, edges: list[tuple[Any, Any]], cues: dict[str, list[list[Any]]]) -> None:
     """Append one cue per ConText edge to the cue list of its target."""
+    text = doc_text(doc) if edges else ""
     for target, mod in edges:
         a, b = mod.modifier_span
         s, last = doc[a].idx, doc[b - 1]
         e = last.idx + len(last)
         meta = mod.rule.metadata or {}
-        # ``doc[a:b].text`` == the note text from s to e (tokens carry at most one trailing space)
         cues[f"{target.start_char}:{target.end_char}"].append(
-            [mod.category.upper(), s, e, doc[a:b].text.lower(), bool(meta.get("strong"))])
+            [mod.category.upper(), s, e, text[s:e].lower(), bool(meta.get("strong"))])
 
 
 @Language.factory("infucode_events")
@@ -317,10 +328,33 @@ def _affix_matches(tok: Any, text: str) -> bool:
                 or (tok.url_match and tok.url_match(text)) or (tok.token_match and tok.token_match(text)))
 
 
+class TextKeepingTokenizer(Tokenizer):
+    """spaCy's tokenizer (same settings, same tokens) that hands the input string to :func:`doc_text`.
+
+    A Doc's text is exactly the string it was tokenized from, so the components read it without joining
+    every token again (``Doc.text``).
+    """
+
+    def __call__(self, string: str) -> Doc:
+        """Tokenize ``string``."""
+        doc = super().__call__(string)
+        remember_text(doc, string)
+        return doc
+
+
+def _text_keeping_tokenizer(tok: Tokenizer) -> TextKeepingTokenizer:
+    """Return a :class:`TextKeepingTokenizer` with the settings of ``tok``."""
+    return TextKeepingTokenizer(tok.vocab, rules=tok.rules, prefix_search=tok.prefix_search,
+                                suffix_search=tok.suffix_search, infix_finditer=tok.infix_finditer,
+                                token_match=tok.token_match, url_match=tok.url_match,
+                                faster_heuristics=tok.faster_heuristics)
+
+
 def _make_nlp() -> Language:
     _register_extensions()
     nlp = spacy.blank("en")
     drop_noop_whitespace_specials(nlp)
+    nlp.tokenizer = _text_keeping_tokenizer(nlp.tokenizer)
     nlp.add_pipe("infucode_segmenter")
     nlp.add_pipe("infucode_drugs")
     nlp.add_pipe("infucode_sections")

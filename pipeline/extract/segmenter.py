@@ -13,6 +13,7 @@ import bisect
 import re
 
 import numpy
+from infucode.pipeline.extract.fastdoc import doc_text
 from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -100,7 +101,7 @@ class EntrySegmenter:
 
     def __call__(self, doc: Doc) -> Doc:
         """Segment one Doc."""
-        text = doc.text
+        text = doc_text(doc)
         entries = split_entries(text)
         doc.user_data[ENTRY_KEY] = [[s, e] for s, e in entries]
         starts: set[int] = set()

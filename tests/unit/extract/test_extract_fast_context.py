@@ -15,6 +15,7 @@ import spacy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from infucode.pipeline.extract import build_nlp
+from infucode.pipeline.extract.fastdoc import doc_text
 from infucode.pipeline.extract.nlp import CUES_KEY, drop_noop_whitespace_specials
 from infucode.pipeline.extract.resources import load_status_rules
 from spacy.attrs import (
@@ -49,6 +50,15 @@ _SEPS = st.sampled_from(["", " ", " ", "\n", "\t", "  ", "\xa0", ", ", ". "])
 def _token_rows(nlp, text):
     doc = nlp.make_doc(text)
     return [(t.text, t.whitespace_, t.idx) for t in doc], doc.to_array(_ATTRS).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_the_kept_text_is_the_doc_text(text):
+    doc = _FAST.make_doc(text)
+    assert doc_text(doc) == doc.text == text
+    other = _FAST.make_doc(text + " x")
+    assert doc_text(other) == other.text and doc_text(doc) == doc.text  # a different Doc: built again
 
 
 def test_only_the_three_plain_whitespace_special_cases_are_dropped():
@@ -141,11 +151,15 @@ def test_sentence_blocks_join_the_sentences_an_extent_crosses():
     words = ["a", "b", ".", "c", "d", ".", "e", "f", ".", "g"]
     doc = Doc(_FAST.vocab, words=words, sent_starts=[True, False, False, True, False, False, True, False, False,
                                                       True])
-    assert _sentence_blocks(doc, []) == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4]
-    assert _sentence_blocks(doc, [(1, 2), (4, 7)]) == [1, 1, 1, 2, 2, 2, 2, 2, 2, 3]  # "d . e" joins 2 and 3
-    assert _sentence_blocks(doc, [(2, 10)]) == [1] * 10
-    assert _sentence_blocks(doc, [], whole_doc=True) == [0] * 10
-    assert _sentence_blocks(Doc(_FAST.vocab, words=words), [(0, 1)]) == [0] * 10  # no sentence boundaries
+    def blocks(d, extents, whole_doc=False):
+        block = _sentence_blocks(d, extents, whole_doc=whole_doc)
+        return [block(i) for i in range(len(d))]
+
+    assert blocks(doc, []) == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3]
+    assert blocks(doc, [(1, 2), (4, 7)]) == [0, 0, 0, 1, 1, 1, 1, 1, 1, 3]  # "d . e" joins sentences 1 and 2
+    assert blocks(doc, [(2, 10)]) == [0] * 10
+    assert blocks(doc, [], whole_doc=True) == [0] * 10
+    assert blocks(Doc(_FAST.vocab, words=words), [(0, 1)]) == [0] * 10  # no sentence boundaries
 
 
 def test_a_cue_crossing_a_sentence_boundary_gives_the_stock_cues():
