@@ -66,6 +66,11 @@ def pattern_requirements(pattern: list[dict[str, Any]], vocab: Vocab) -> list[Re
 class GatedMatcher:
     """A spaCy ``Matcher`` that is only run on Docs where one of its patterns can match.
 
+    When ``keys`` are given, a matcher holding only the patterns of the keys that can match the Doc is run
+    instead of the full one (built once per set of keys): the full matcher finds matches of those keys only,
+    and in the same order (spaCy's matcher follows each pattern's states independently; the patterns that
+    cannot match add no match).
+
     Parameters
     ----------
     matcher
@@ -74,30 +79,70 @@ class GatedMatcher:
         All patterns added to ``matcher`` (one list of token specs per pattern).
     vocab
         The shared vocabulary.
+    keys
+        The match key of each pattern (as added to ``matcher``), to allow the matchers of a subset of the
+        keys. Not usable with ``on_match`` callbacks (they get the full match list).
     """
 
-    def __init__(self, matcher: Matcher, patterns: list[list[dict[str, Any]]], vocab: Vocab) -> None:
+    def __init__(self, matcher: Matcher, patterns: list[list[dict[str, Any]]], vocab: Vocab,
+                 keys: list[str] | None = None) -> None:
         self.matcher = matcher
         reqs = [pattern_requirements(p, vocab) for p in patterns]
         #: ``None``: some pattern has no requirement, always run the matcher
         self.requirements: list[list[Requirement]] | None = None if any(not r for r in reqs) else reqs
         self.attrs = sorted({a for r in reqs for a, _ in r})
+        self.keys = keys
+        self.vocab = vocab
+        self.patterns = patterns
+        #: matchers holding the patterns of a subset of the keys
+        self.subsets: dict[frozenset[str], Matcher] = {}
+        if keys is not None:
+            if len(keys) != len(patterns):
+                raise ValueError("one key per pattern")
+            self.subsets[frozenset(keys)] = matcher
+
+    def candidates(self, doc: Doc) -> list[int]:
+        """Return the indices of the patterns whose requirements ``doc`` meets (all when not derivable)."""
+        n_patterns = len(self.keys) if self.keys is not None else len(self.requirements or [])
+        if self.requirements is None:
+            return list(range(n_patterns)) if n_patterns else [0]
+        if not self.requirements or len(doc) == 0:
+            return []
+        arr = numpy.asarray(doc.to_array(self.attrs)).reshape(len(doc), len(self.attrs))
+        present = {a: set(arr[:, k].tolist()) for k, a in enumerate(self.attrs)}
+        return [i for i, req in enumerate(self.requirements)
+                if all(not present[a].isdisjoint(hashes) for a, hashes in req)]
 
     def may_match(self, doc: Doc) -> bool:
         """Tell whether some pattern could match ``doc`` (False means the matcher finds nothing)."""
-        if self.requirements is None:
-            return True
-        if not self.requirements or len(doc) == 0:
-            return False
-        arr = numpy.asarray(doc.to_array(self.attrs)).reshape(len(doc), len(self.attrs))
-        present = {a: set(arr[:, k].tolist()) for k, a in enumerate(self.attrs)}
-        return any(all(not present[a].isdisjoint(hashes) for a, hashes in req) for req in self.requirements)
+        return bool(self.candidates(doc))
 
     def __call__(self, doc: Doc, *args: Any, **kwargs: Any) -> Any:
-        """Run the matcher on ``doc`` when it may match, else return ``[]`` (what it would have returned)."""
-        if args or kwargs or self.may_match(doc):
+        """Return what the full matcher returns on ``doc``, running as little of it as possible."""
+        if args or kwargs:
             return self.matcher(doc, *args, **kwargs)
-        return []
+        found = self.candidates(doc)
+        if not found:
+            return []
+        if self.keys is not None and self.requirements is not None:
+            return self._subset({self.keys[i] for i in found})(doc)
+        return self.matcher(doc)
+
+    def _subset(self, keys: set[str]) -> Matcher:
+        """Return a matcher with the patterns of ``keys`` only (all patterns of a key, in their order)."""
+        wanted = frozenset(keys)
+        sub = self.subsets.get(wanted)
+        if sub is None:
+            assert self.keys is not None
+            sub = Matcher(self.vocab)
+            by_key: dict[str, list[list[dict[str, Any]]]] = {}
+            for key, pattern in zip(self.keys, self.patterns, strict=True):
+                if key in wanted:
+                    by_key.setdefault(key, []).append(pattern)
+            for key, pats in by_key.items():
+                sub.add(key, pats)
+            self.subsets[wanted] = sub
+        return sub
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.matcher, name)
@@ -129,9 +174,11 @@ def gate_medspacy_matcher(medspacy_matcher: Any, vocab: Vocab) -> GatedMatcher:
         inner = inner.matcher
     if not isinstance(inner, Matcher):
         raise TypeError(f"unexpected medspaCy matcher internals: {type(inner)!r}")
-    patterns = [r.pattern for r in medspacy_matcher.rules if isinstance(r.pattern, list)]
-    if len(patterns) != len(inner):
+    rules = [(key, r) for key, r in medspacy_matcher.rule_map.items() if isinstance(r.pattern, list)]
+    if len(rules) != len(inner) or any(key not in inner for key, _ in rules):
         raise ValueError("medspaCy token patterns and Matcher rules disagree")
-    gate = GatedMatcher(inner, patterns, vocab)
+    # one-key matchers only without callbacks (a callback gets the full match list)
+    keys = [key for key, _ in rules] if all(r.on_match is None for _, r in rules) else None
+    gate = GatedMatcher(inner, [r.pattern for _, r in rules], vocab, keys=keys)
     setattr(medspacy_matcher, attr, gate)
     return gate
