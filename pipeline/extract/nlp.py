@@ -7,8 +7,6 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 ``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
 """
 
-import bisect
-from collections.abc import Callable
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
@@ -98,15 +96,14 @@ class StatusContext:
         matches = self.matcher(doc)  # the call ``ConText.__call__`` makes
         if not matches:
             return []
-        blocks = _sentence_blocks(doc, [(s, e) for _, s, e in matches] + [(t.start, t.end) for t in targets],
+        blocks = _sentence_blocks(doc, [(t.start, t.end) for t in targets] + [(s, e) for _, s, e in matches],
                                   whole_doc=ctx.max_scope is not None)
         by_block: dict[int, list[Any]] = {}
-        for t in targets:
-            by_block.setdefault(blocks(t.start), []).append(t)
+        for t, b in zip(targets, blocks, strict=False):
+            by_block.setdefault(b, []).append(t)
         mods: dict[int, list[Any]] = {}
         order: dict[int, int] = {}
-        for k, (match_id, start, end) in enumerate(matches):
-            b = blocks(start)
+        for k, ((match_id, start, end), b) in enumerate(zip(matches, blocks[len(targets):], strict=True)):
             if b in by_block:  # a block without a drug mention cannot produce an edge
                 rule = self.matcher.rule_map[self.strings[match_id]]
                 mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
@@ -139,35 +136,32 @@ class StatusContext:
         return cues
 
 
-def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]],
-                     whole_doc: bool = False) -> Callable[[int], int]:
-    """Return a function giving the sentence block of a token index.
+def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False) -> list[int]:
+    """Return the sentence block of each of ``extents`` (token ranges: targets, modifier matches).
 
     A block is a run of sentences; two neighbouring sentences are in one block when one of ``extents``
-    (token ranges: modifier matches, targets) covers tokens of both. A block is named by its first sentence.
-    Without sentence boundaries (or with ``whole_doc``) the whole Doc is one block.
+    covers tokens of both. A block is named by its first sentence. Without sentence boundaries (or with
+    ``whole_doc``) the whole Doc is one block.
     """
     if whole_doc or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
             "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
-        return lambda i: 0
-    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)  # token 0 always starts a sentence
-
-    def sentence(i: int) -> int:
-        return bisect.bisect_right(starts, i) - 1
-
+        return [0] * len(extents)
+    flags = numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1
+    flags[0] = True  # token 0 always starts a sentence
+    starts = numpy.flatnonzero(flags)
+    first = numpy.searchsorted(starts, [s for s, _ in extents], side="right") - 1
+    last = numpy.searchsorted(starts, [e - 1 for _, e in extents], side="right") - 1
+    if (last == first).all():  # no extent crosses a sentence boundary: one block per sentence
+        return first.tolist()
     joined: set[int] = set()  # sentence k continues the block of sentence k - 1
-    for s, e in extents:
-        joined.update(range(sentence(s) + 1, sentence(e - 1) + 1))
-
-    def block(i: int) -> int:
-        k = sentence(i)
+    for a, b in zip(first.tolist(), last.tolist(), strict=True):
+        joined.update(range(a + 1, b + 1))
+    out = []
+    for k in first.tolist():
         while k in joined:
             k -= 1
-        return k
-
-    return block
+        out.append(k)
+    return out
 
 
 def _add_cues(doc: Doc, edges: list[tuple[Any, Any]], cues: dict[str, list[list[Any]]]) -> None:

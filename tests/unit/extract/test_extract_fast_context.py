@@ -151,15 +151,17 @@ def test_sentence_blocks_join_the_sentences_an_extent_crosses():
     words = ["a", "b", ".", "c", "d", ".", "e", "f", ".", "g"]
     doc = Doc(_FAST.vocab, words=words, sent_starts=[True, False, False, True, False, False, True, False, False,
                                                       True])
-    def blocks(d, extents, whole_doc=False):
-        block = _sentence_blocks(d, extents, whole_doc=whole_doc)
-        return [block(i) for i in range(len(d))]
+    every_token = [(i, i + 1) for i in range(len(words))]
+
+    def blocks(d, extents, whole_doc=False):  # the block of every token, with ``extents`` joining sentences
+        return _sentence_blocks(d, every_token + extents, whole_doc=whole_doc)[:len(words)]
 
     assert blocks(doc, []) == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3]
     assert blocks(doc, [(1, 2), (4, 7)]) == [0, 0, 0, 1, 1, 1, 1, 1, 1, 3]  # "d . e" joins sentences 1 and 2
     assert blocks(doc, [(2, 10)]) == [0] * 10
     assert blocks(doc, [], whole_doc=True) == [0] * 10
     assert blocks(Doc(_FAST.vocab, words=words), [(0, 1)]) == [0] * 10  # no sentence boundaries
+    assert _sentence_blocks(doc, [(4, 7), (3, 4), (7, 8)]) == [1, 1, 1]
 
 
 def test_a_cue_crossing_a_sentence_boundary_gives_the_stock_cues():
@@ -167,3 +169,15 @@ def test_a_cue_crossing_a_sentence_boundary_gives_the_stock_cues():
                  "Allergic. Morphine 2 mg IV given; did not receive toradol", "pt didn't receive. Toradol 15 mg"]:
         doc, ctx = _upto_context(text)
         assert ctx(doc).user_data[CUES_KEY] == ctx.reference_cues(doc)
+
+
+@settings(max_examples=100, deadline=None)
+@given(parts=st.lists(st.tuples(st.sampled_from(_PIECES + _DRUGS + ["Ondansetronn", "morphin", "zofrann"]), _SEPS),
+                      max_size=20))
+def test_alpha_tokens_with_attributes_match_the_token_loop(parts):
+    from infucode.pipeline.extract.fastdoc import alpha_tokens_min_len
+    from spacy.attrs import IDX, LENGTH, LOWER
+
+    doc = _FAST.make_doc("".join(p + s for p, s in parts))
+    assert alpha_tokens_min_len(doc, 6, (LOWER, IDX, LENGTH)) == [
+        (t.i, t.lower, t.idx, len(t)) for t in doc if t.is_alpha and len(t) >= 6]
