@@ -13,7 +13,6 @@ from collections import defaultdict
 
 from infucode.pipeline.extract.fastdoc import alpha_tokens_min_len, doc_text
 from infucode.pipeline.extract.resources import LexEntry, load_lexicon, load_stopterms
-from spacy.attrs import IDX, LENGTH, LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -122,19 +121,18 @@ class DrugMatcher:
     def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Span]:
         out: list[Span] = []
         text = doc_text(doc)
-        strings = doc.vocab.strings
-        # = tok.is_alpha and len(tok) >= 6, with lowercase form, start and length (no Token objects)
-        for i, lower, idx, length in alpha_tokens_min_len(doc, 6, (LOWER, IDX, LENGTH)):
+        for i in alpha_tokens_min_len(doc, 6):  # = tok.is_alpha and len(tok) >= 6, without a Token per token
             if i in covered:
                 continue
-            low = strings[lower]  # = tok.lower_
+            tok = doc[i]
+            low = tok.lower_
             if low in self.stop or low in self.lexicon or (low in self._memo and self._memo[low] is None):
                 continue  # (a word already known to have no close lexicon term)
-            if not _FOLLOWED_BY_DOSE.match(text[idx + length:idx + length + 40]):
+            if not _FOLLOWED_BY_DOSE.match(text[tok.idx + len(tok):tok.idx + len(tok) + 40]):
                 continue
             best = self._closest(low)
             if best is not None:
-                span = Span(doc, i, i + 1, label="DRUG")
+                span = Span(doc, tok.i, tok.i + 1, label="DRUG")
                 span.kb_id_ = best
                 span.id_ = "fuzzy"
                 out.append(span)

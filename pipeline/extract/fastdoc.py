@@ -6,8 +6,6 @@ are never needed. These helpers read the token attributes as one numpy array ins
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy
 from spacy.attrs import IDX, IS_ALPHA, LENGTH, SENT_START
 from spacy.tokens import Doc
@@ -52,17 +50,9 @@ def sentence_start_chars(doc: Doc) -> list[int]:
     return [int(arr[0, 1]), *starts.tolist()]
 
 
-def alpha_tokens_min_len(doc: Doc, min_len: int, attrs: tuple[int, ...] = ()) -> list[Any]:
-    """Return the indices of the alphabetic tokens of ``doc`` with at least ``min_len`` characters.
-
-    With ``attrs`` (spaCy attribute ids), return ``(index, *values)`` tuples instead, the values being those
-    token attributes (e.g. ``LOWER`` hash, ``IDX``, ``LENGTH``).
-    """
+def alpha_tokens_min_len(doc: Doc, min_len: int) -> list[int]:
+    """Return the indices of the alphabetic tokens of ``doc`` with at least ``min_len`` characters."""
     if len(doc) == 0:
         return []
-    arr = doc.to_array([IS_ALPHA, LENGTH, *attrs])
-    keep = numpy.flatnonzero((arr[:, 0] == 1) & (arr[:, 1] >= min_len))
-    if not attrs:
-        return keep.tolist()
-    values = arr[keep][:, 2:].tolist()
-    return [(i, *v) for i, v in zip(keep.tolist(), values, strict=True)]
+    arr = doc.to_array([IS_ALPHA, LENGTH])
+    return numpy.flatnonzero((arr[:, 0] == 1) & (arr[:, 1] >= min_len)).tolist()

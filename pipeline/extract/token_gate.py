@@ -91,6 +91,9 @@ class GatedMatcher:
         #: ``None``: some pattern has no requirement, always run the matcher
         self.requirements: list[list[Requirement]] | None = None if any(not r for r in reqs) else reqs
         self.attrs = sorted({a for r in reqs for a, _ in r})
+        #: every value some requirement asks for, per attribute
+        self.wanted: dict[int, frozenset[int]] = {
+            a: frozenset(h for r in reqs for a2, hashes in r if a2 == a for h in hashes) for a in self.attrs}
         self.keys = keys
         self.vocab = vocab
         self.patterns = patterns
@@ -109,7 +112,8 @@ class GatedMatcher:
         if not self.requirements or len(doc) == 0:
             return []
         arr = numpy.asarray(doc.to_array(self.attrs)).reshape(len(doc), len(self.attrs))
-        present = {a: set(arr[:, k].tolist()) for k, a in enumerate(self.attrs)}
+        # the required values present in the Doc (a set of the few hits, not of every token)
+        present = {a: self.wanted[a].intersection(arr[:, k].tolist()) for k, a in enumerate(self.attrs)}
         return [i for i, req in enumerate(self.requirements)
                 if all(not present[a].isdisjoint(hashes) for a, hashes in req)]
 

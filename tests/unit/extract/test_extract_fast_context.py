@@ -170,14 +170,3 @@ def test_a_cue_crossing_a_sentence_boundary_gives_the_stock_cues():
         doc, ctx = _upto_context(text)
         assert ctx(doc).user_data[CUES_KEY] == ctx.reference_cues(doc)
 
-
-@settings(max_examples=100, deadline=None)
-@given(parts=st.lists(st.tuples(st.sampled_from(_PIECES + _DRUGS + ["Ondansetronn", "morphin", "zofrann"]), _SEPS),
-                      max_size=20))
-def test_alpha_tokens_with_attributes_match_the_token_loop(parts):
-    from infucode.pipeline.extract.fastdoc import alpha_tokens_min_len
-    from spacy.attrs import IDX, LENGTH, LOWER
-
-    doc = _FAST.make_doc("".join(p + s for p, s in parts))
-    assert alpha_tokens_min_len(doc, 6, (LOWER, IDX, LENGTH)) == [
-        (t.i, t.lower, t.idx, len(t)) for t in doc if t.is_alpha and len(t) >= 6]
