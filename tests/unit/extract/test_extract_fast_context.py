@@ -170,3 +170,18 @@ def test_a_cue_crossing_a_sentence_boundary_gives_the_stock_cues():
         doc, ctx = _upto_context(text)
         assert ctx(doc).user_data[CUES_KEY] == ctx.reference_cues(doc)
 
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.sampled_from(["1430", "0915", "2359", "12", ". ", "; ", "! ", "? ", " ", "\n", "mg", "ml",
+                                       " units", "g", "%", "tol well", "Zofran 4 ", ":", "x"]), max_size=20))
+def test_gated_inline_time_pattern_finds_the_same_cuts(parts):
+    import re
+
+    from infucode.pipeline.extract.segmenter import _INLINE_TIME
+
+    plain = re.compile(_INLINE_TIME.pattern.split("(?:", 1)[1][:-1])  # the pattern without its gate
+    assert _INLINE_TIME.pattern.startswith("(?=")
+    text = "".join(parts)
+    for s, e in [(0, len(text)), (1, max(1, len(text) - 1))]:
+        assert [m.span() for m in plain.finditer(text, s, e)] == [m.span() for m in _INLINE_TIME.finditer(text, s, e)]
