@@ -7,6 +7,8 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 ``doc_events(doc)`` rebuild ``AdminEvent`` objects from them.
 """
 
+import bisect
+import re
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
@@ -21,10 +23,10 @@ from infucode.pipeline.extract.drugs import DRUG_KEY
 from infucode.pipeline.extract.fastdoc import doc_text, remember_text, sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
-from infucode.pipeline.extract.token_gate import gate_medspacy_matcher
+from infucode.pipeline.extract.token_gate import gate_medspacy_matcher, pattern_requirements
 from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
-from medspacy.section_detection import Sectionizer, SectionRule
-from spacy.attrs import ORTH, SENT_START
+from medspacy.section_detection import Section, Sectionizer, SectionRule
+from spacy.attrs import IDX, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
@@ -42,12 +44,82 @@ def _register_extensions() -> None:
 @Language.factory("infucode_sections")
 def make_sections(nlp: Language, name: str) -> Sectionizer:
     """MedspaCy Sectionizer with the heading rules of ``context/sections.v1.json`` (headings start a line)."""
-    sec = Sectionizer(nlp, name=name, rules=None, require_start_line=True, input_span_type="group",
-                      span_group_name=DRUG_KEY, span_attrs=None)
+    sec = LineStartSectionizer(nlp, name=name, rules=None, require_start_line=True, input_span_type="group",
+                               span_group_name=DRUG_KEY, span_attrs=None)
     sec.add([SectionRule.from_dict(r) for r in load_sections()["section_rules"]])
     # skip the token Matcher on Docs where none of its patterns can match (same matches)
     gate_medspacy_matcher(sec._Sectionizer__matcher, nlp.vocab)
     return sec
+
+
+class LineStartSectionizer(Sectionizer):
+    """medspaCy's Sectionizer, skipped on notes where no line starts with a word that starts a heading rule.
+
+    With ``require_start_line`` the Sectionizer keeps only matches whose first token starts a line, so when
+    no line-start token can be the first token of any rule (first tokens read from the rules: a literal's
+    first token, a pattern's first required token), it finds nothing and gives the Doc one section without a
+    category: exactly what this class then sets, without running the matchers. Otherwise it runs unchanged.
+    """
+
+    def add(self, rules: Any) -> None:
+        """Add rules (see ``Sectionizer.add``) and forget the first-token sets."""
+        super().add(rules)
+        self._first: dict[int, frozenset[int]] | None = None
+        self._first_known = False
+
+    def _first_tokens(self) -> dict[int, frozenset[int]] | None:
+        """Return, per token attribute, the values a rule's first token can have (``None``: unknown)."""
+        if getattr(self, "_first_known", False):
+            return self._first
+        matcher = self._Sectionizer__matcher
+        first: dict[int, set[int]] | None = {LOWER: set(), ORTH: set()}
+        phrase_attr = str(getattr(matcher, "_MedspacyMatcher__phrase_matcher_attr", "")).upper()
+        for rule in matcher.rules:
+            if rule.pattern is None and phrase_attr == "LOWER":
+                words = matcher.nlp(rule.literal.lower())  # how the phrase matcher tokenized it
+                if len(words) and first is not None:
+                    first[LOWER].add(words[0].lower)
+                    continue
+            elif isinstance(rule.pattern, list) and rule.pattern:
+                reqs = pattern_requirements(rule.pattern[:1], self.nlp.vocab)
+                if reqs and first is not None:
+                    attr, hashes = reqs[0]
+                    first[attr].update(hashes)
+                    continue
+            first = None  # a rule whose first token cannot be told: never skip
+        self._first = None if first is None else {a: frozenset(v) for a, v in first.items()}
+        self._first_known = True
+        return self._first
+
+    def may_have_heading(self, doc: Doc) -> bool:
+        """Tell whether some line of ``doc`` starts with a token that can start a heading rule."""
+        first = self._first_tokens()
+        if not self.require_start_line or first is None or len(doc) == 0:
+            return True
+        text = doc_text(doc)
+        attrs = sorted(first)
+        arr = numpy.asarray(doc.to_array([IDX, *attrs])).reshape(len(doc), 1 + len(attrs))
+        idx = arr[:, 0].tolist()
+        n = len(idx)
+        starts = {0}  # medspaCy's start-of-line test: the previous token's text with space ends a line
+        for m in _LINE_BREAK.finditer(text):
+            j = bisect.bisect_right(idx, m.start()) - 1
+            if j + 1 < n and j + 1 not in starts and self.newline_pattern.search(text[idx[j]:idx[j + 1]]):
+                starts.add(j + 1)
+        for k, attr in enumerate(attrs, 1):
+            if first[attr] and not first[attr].isdisjoint(arr[sorted(starts), k].tolist()):
+                return True
+        return False
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find the sections of ``doc`` (medspaCy's Sectionizer, skipped when no line can start a heading)."""
+        if self.may_have_heading(doc):
+            return super().__call__(doc)
+        doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # what the Sectionizer sets when nothing matches
+        return doc
+
+
+_LINE_BREAK = re.compile(r"[\n\r]")
 
 
 @Language.factory("infucode_context")

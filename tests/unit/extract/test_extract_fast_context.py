@@ -185,3 +185,46 @@ def test_gated_inline_time_pattern_finds_the_same_cuts(parts):
     text = "".join(parts)
     for s, e in [(0, len(text)), (1, max(1, len(text) - 1))]:
         assert [m.span() for m in plain.finditer(text, s, e)] == [m.span() for m in _INLINE_TIME.finditer(text, s, e)]
+
+
+def _stock_sectionizer():
+    from infucode.pipeline.extract.drugs import DRUG_KEY
+    from infucode.pipeline.extract.resources import load_sections
+    from medspacy.section_detection import Sectionizer, SectionRule
+
+    sec = Sectionizer(_FAST, name="stock_sections", rules=None, require_start_line=True,
+                      input_span_type="group", span_group_name=DRUG_KEY, span_attrs=None)
+    sec.add([SectionRule.from_dict(r) for r in load_sections()["section_rules"]])
+    return sec
+
+
+_STOCK_SECTIONS = _stock_sectionizer()
+_HEADINGS = ["Allergies:", "Home meds:", "home medications list:", "Plan:", "P:", "MAR:", "ED course:",
+             "Outside facility MAR:", "Medications from nursing home:", "Current medications\n", "Dispo:", "Rx:"]
+_LINE_PIECES = _HEADINGS + ["Zofran 4 mg IVP given", "pt tolerated well", "1430", "plan", "home", "meds",
+                            "medications at home", "  ", "-", "NKDA"]
+
+
+def _sections(sec, text):
+    doc = _FAST.make_doc(text)
+    sec(doc)
+    return [(s.category, s.title_start, s.title_end, s.body_start, s.body_end) for s in doc._.sections]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.tuples(st.sampled_from(_LINE_PIECES), st.sampled_from(["\n", " ", "\n\n", "\r\n", " \n  ",
+                                                                                 "\t", ", "])), max_size=14))
+def test_line_start_sectionizer_gives_the_stock_sections(parts):
+    text = "".join(p + s for p, s in parts)
+    assert _sections(_FAST.get_pipe("infucode_sections"), text) == _sections(_STOCK_SECTIONS, text)
+
+
+def test_line_start_sectionizer_skips_only_notes_without_a_heading_word_at_a_line_start():
+    sec = _FAST.get_pipe("infucode_sections")
+    assert not sec.may_have_heading(_FAST.make_doc("1430 Zofran 4 mg IVP. Plan: d/c home\n1500 resting"))
+    assert sec.may_have_heading(_FAST.make_doc("1430 Zofran 4 mg IVP\nPlan: d/c home"))
+    assert sec.may_have_heading(_FAST.make_doc("Home meds:\nASA"))
+    assert sec.may_have_heading(_FAST.make_doc("x\n  \n  allergies: none"))
+    texts = _corpus_texts(400)
+    for text in texts:
+        assert _sections(sec, text) == _sections(_STOCK_SECTIONS, text)
