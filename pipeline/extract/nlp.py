@@ -87,7 +87,7 @@ class LineStartSectionizer(Sectionizer):
                     first[attr].update(hashes)
                     continue
             first = None  # a rule whose first token cannot be told: never skip
-        self._first = None if first is None else {a: frozenset(v) for a, v in first.items()}
+        self._first = None if first is None else {a: frozenset(v) for a, v in first.items() if v}
         self._first_known = True
         return self._first
 
@@ -106,10 +106,8 @@ class LineStartSectionizer(Sectionizer):
             j = bisect.bisect_right(idx, m.start()) - 1
             if j + 1 < n and j + 1 not in starts and self.newline_pattern.search(text[idx[j]:idx[j + 1]]):
                 starts.add(j + 1)
-        for k, attr in enumerate(attrs, 1):
-            if first[attr] and not first[attr].isdisjoint(arr[sorted(starts), k].tolist()):
-                return True
-        return False
+        rows = sorted(starts)
+        return any(not first[attr].isdisjoint(arr[rows, k].tolist()) for k, attr in enumerate(attrs, 1))
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the sections of ``doc`` (medspaCy's Sectionizer, skipped when no line can start a heading)."""
