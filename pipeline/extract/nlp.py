@@ -216,18 +216,18 @@ def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool =
     if whole_doc or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
             "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
         return [0] * len(extents)
-    flags = numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1
-    flags[0] = True  # token 0 always starts a sentence
-    starts = numpy.flatnonzero(flags)
-    first = numpy.searchsorted(starts, [s for s, _ in extents], side="right") - 1
-    last = numpy.searchsorted(starts, [e - 1 for _, e in extents], side="right") - 1
-    if (last == first).all():  # no extent crosses a sentence boundary: one block per sentence
-        return first.tolist()
+    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)  # token 0 always starts a sentence
+    first = [bisect.bisect_right(starts, s) - 1 for s, _ in extents]
+    last = [bisect.bisect_right(starts, e - 1) - 1 for _, e in extents]
+    if first == last:  # no extent crosses a sentence boundary: one block per sentence
+        return first
     joined: set[int] = set()  # sentence k continues the block of sentence k - 1
-    for a, b in zip(first.tolist(), last.tolist(), strict=True):
+    for a, b in zip(first, last, strict=True):
         joined.update(range(a + 1, b + 1))
     out = []
-    for k in first.tolist():
+    for k in first:
         while k in joined:
             k -= 1
         out.append(k)
