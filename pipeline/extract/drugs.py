@@ -11,7 +11,7 @@ Writes ``doc.spans["drugs"]``: label ``DRUG``, ``kb_id_`` = lexicon key, ``id_``
 import re
 from collections import defaultdict
 
-from infucode.pipeline.extract.fastdoc import alpha_tokens_min_len
+from infucode.pipeline.extract.fastdoc import alpha_tokens_min_len, doc_text
 from infucode.pipeline.extract.resources import LexEntry, load_lexicon, load_stopterms
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -120,7 +120,7 @@ class DrugMatcher:
 
     def _fuzzy(self, doc: Doc, covered: set[int]) -> list[Span]:
         out: list[Span] = []
-        text = doc.text
+        text = doc_text(doc)
         for i in alpha_tokens_min_len(doc, 6):  # = tok.is_alpha and len(tok) >= 6, without a Token per token
             if i in covered:
                 continue

@@ -10,6 +10,31 @@ import numpy
 from spacy.attrs import IDX, IS_ALPHA, LENGTH, SENT_START
 from spacy.tokens import Doc
 
+#: the last Doc whose text was built, and that text (a strong reference: its id cannot be reused meanwhile)
+_LAST_TEXT: tuple[Doc | None, str] = (None, "")
+
+
+def doc_text(doc: Doc) -> str:
+    """Return ``doc.text``, built once for the Doc the pipeline is working on.
+
+    ``Doc.text`` joins every token's text on each access (one Python object per token); the components of
+    one note read it several times. The text of a Doc never changes (retokenizing keeps it), so the last
+    Doc's text is kept and returned while the same Doc object is asked for.
+    """
+    global _LAST_TEXT
+    last, text = _LAST_TEXT
+    if last is doc:
+        return text
+    text = doc.text
+    _LAST_TEXT = (doc, text)
+    return text
+
+
+def remember_text(doc: Doc, text: str) -> None:
+    """Record ``text`` as the text of ``doc`` (the string it was tokenized from) for :func:`doc_text`."""
+    global _LAST_TEXT
+    _LAST_TEXT = (doc, text)
+
 
 def sentence_start_chars(doc: Doc) -> list[int]:
     """Return the sorted character offsets where the sentences of ``doc`` start.

@@ -8,22 +8,27 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 """
 
 import bisect
+import re
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
+import numpy
 import spacy
 from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
 from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract.assemble import Cue, assemble
 from infucode.pipeline.extract.drugs import DRUG_KEY
-from infucode.pipeline.extract.fastdoc import sentence_start_chars
+from infucode.pipeline.extract.fastdoc import doc_text, remember_text, sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
-from medspacy.context import ConText, ConTextRule
-from medspacy.section_detection import Sectionizer, SectionRule
+from infucode.pipeline.extract.token_gate import gate_medspacy_matcher, pattern_requirements
+from medspacy.context import ConText, ConTextGraph, ConTextModifier, ConTextRule
+from medspacy.section_detection import Section, Sectionizer, SectionRule
+from spacy.attrs import IDX, LOWER, ORTH, SENT_START
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 EVENTS_KEY = "infucode_events"
@@ -39,10 +44,80 @@ def _register_extensions() -> None:
 @Language.factory("infucode_sections")
 def make_sections(nlp: Language, name: str) -> Sectionizer:
     """MedspaCy Sectionizer with the heading rules of ``context/sections.v1.json`` (headings start a line)."""
-    sec = Sectionizer(nlp, name=name, rules=None, require_start_line=True, input_span_type="group",
-                      span_group_name=DRUG_KEY, span_attrs=None)
+    sec = LineStartSectionizer(nlp, name=name, rules=None, require_start_line=True, input_span_type="group",
+                               span_group_name=DRUG_KEY, span_attrs=None)
     sec.add([SectionRule.from_dict(r) for r in load_sections()["section_rules"]])
+    # skip the token Matcher on Docs where none of its patterns can match (same matches)
+    gate_medspacy_matcher(sec._Sectionizer__matcher, nlp.vocab)
     return sec
+
+
+class LineStartSectionizer(Sectionizer):
+    """medspaCy's Sectionizer, skipped on notes where no line starts with a word that starts a heading rule.
+
+    With ``require_start_line`` the Sectionizer keeps only matches whose first token starts a line, so when
+    no line-start token can be the first token of any rule (first tokens read from the rules: a literal's
+    first token, a pattern's first required token), it finds nothing and gives the Doc one section without a
+    category: exactly what this class then sets, without running the matchers. Otherwise it runs unchanged.
+    """
+
+    def add(self, rules: Any) -> None:
+        """Add rules (see ``Sectionizer.add``) and forget the first-token sets."""
+        super().add(rules)
+        self._first: dict[int, frozenset[int]] | None = None
+        self._first_known = False
+
+    def _first_tokens(self) -> dict[int, frozenset[int]] | None:
+        """Return, per token attribute, the values a rule's first token can have (``None``: unknown)."""
+        if getattr(self, "_first_known", False):
+            return self._first
+        matcher = self._Sectionizer__matcher
+        first: dict[int, set[int]] | None = {LOWER: set(), ORTH: set()}
+        phrase_attr = str(getattr(matcher, "_MedspacyMatcher__phrase_matcher_attr", "")).upper()
+        for rule in matcher.rules:
+            if rule.pattern is None and phrase_attr == "LOWER":
+                words = matcher.nlp(rule.literal.lower())  # how the phrase matcher tokenized it
+                if len(words) and first is not None:
+                    first[LOWER].add(words[0].lower)
+                    continue
+            elif isinstance(rule.pattern, list) and rule.pattern:
+                reqs = pattern_requirements(rule.pattern[:1], self.nlp.vocab)
+                if reqs and first is not None:
+                    attr, hashes = reqs[0]
+                    first[attr].update(hashes)
+                    continue
+            first = None  # a rule whose first token cannot be told: never skip
+        self._first = None if first is None else {a: frozenset(v) for a, v in first.items() if v}
+        self._first_known = True
+        return self._first
+
+    def may_have_heading(self, doc: Doc) -> bool:
+        """Tell whether some line of ``doc`` starts with a token that can start a heading rule."""
+        first = self._first_tokens()
+        if not self.require_start_line or first is None or len(doc) == 0:
+            return True
+        text = doc_text(doc)
+        attrs = sorted(first)
+        arr = numpy.asarray(doc.to_array([IDX, *attrs])).reshape(len(doc), 1 + len(attrs))
+        idx = arr[:, 0].tolist()
+        n = len(idx)
+        starts = {0}  # medspaCy's start-of-line test: the previous token's text with space ends a line
+        for m in _LINE_BREAK.finditer(text):
+            j = bisect.bisect_right(idx, m.start()) - 1
+            if j + 1 < n and j + 1 not in starts and self.newline_pattern.search(text[idx[j]:idx[j + 1]]):
+                starts.add(j + 1)
+        rows = sorted(starts)
+        return any(not first[attr].isdisjoint(arr[rows, k].tolist()) for k, attr in enumerate(attrs, 1))
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find the sections of ``doc`` (medspaCy's Sectionizer, skipped when no line can start a heading)."""
+        if self.may_have_heading(doc):
+            return super().__call__(doc)
+        doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # what the Sectionizer sets when nothing matches
+        return doc
+
+
+_LINE_BREAK = re.compile(r"[\n\r]")
 
 
 @Language.factory("infucode_context")
@@ -54,69 +129,121 @@ def make_context(nlp: Language, name: str) -> "StatusContext":
 class StatusContext:
     """Run medspaCy ConText over the drug mentions and store the cues as plain data.
 
-    ConText pairs every modifier with every target of the Doc (quadratic), so long notes are processed in
-    chunks of whole sentences (scopes never cross a sentence, so the result is the same). Cues go to
-    ``doc.user_data["infucode_cues"]``: ``{"start:end": [[category, start, end, text, strong], ...]}``.
+    The ConText algorithm is medspaCy's, step for step (its rule matcher over the whole Doc, its
+    ``ConTextModifier`` scopes, its ``ConTextGraph`` scope updates and target/modifier pairing), but the
+    graph is built per *sentence block*: a run of sentences joined by a modifier match or drug mention that
+    crosses a sentence boundary. A modifier's scope never leaves the sentence of its first token, so
+    modifiers of different blocks never limit each other and never reach each other's targets; blocks
+    without a drug mention are skipped. ConText's own graph pairs every modifier with every target
+    (quadratic in the note); per block it is linear and the edges are the same (:meth:`reference_cues` runs
+    the stock component). Cues go to ``doc.user_data["infucode_cues"]``:
+    ``{"start:end": [[category, start, end, text, strong], ...]}``.
     """
-
-    #: Docs longer than this (tokens) are processed in sentence chunks of about this size.
-    CHUNK_TOKENS = 1200
 
     def __init__(self, nlp: Language, name: str) -> None:
         self.ctx = ConText(nlp, name=name, rules=None, input_span_type="group", span_group_name=DRUG_KEY,
                            span_attrs=None, prune_on_modifier_overlap=True)
         self.ctx.add([ConTextRule.from_dict(r) for r in load_status_rules()["context_rules"]])
+        self.matcher = self.ctx._ConText__matcher
+        # skip the token Matcher on Docs where none of its patterns can match (same matches)
+        gate_medspacy_matcher(self.matcher, nlp.vocab)
+        self.strings = nlp.vocab.strings
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the status cues of every drug mention of ``doc``."""
         cues: dict[str, list[list[Any]]] = {}
         spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
-        if spans and len(doc) <= self.CHUNK_TOKENS:
-            self._run(doc, 0, cues)
-        elif spans:
-            starts = [sp.start for sp in spans]
-            # one array for all chunks: ``Span.as_doc`` otherwise converts the whole Doc once per chunk
-            # (quadratic in the length of the note)
-            head = doc._get_array_attrs()
-            arr = doc.to_array(head)
-            start = 0
-            for sent in doc.sents:
-                if sent.end - start >= self.CHUNK_TOKENS:
-                    self._chunk(doc, start, sent.end, spans, starts, cues, (head, arr))
-                    start = sent.end
-            if start < len(doc):
-                self._chunk(doc, start, len(doc), spans, starts, cues, (head, arr))
+        for sp in spans:
+            cues.setdefault(f"{sp.start_char}:{sp.end_char}", [])
+        if spans:
+            _add_cues(doc, self._edges(doc, spans), cues)
         doc.user_data[CUES_KEY] = cues
         return doc
 
-    def _chunk(self, doc: Doc, start: int, end: int, spans: list[Any], starts: list[int],
-               cues: dict[str, list[list[Any]]], array: tuple[Any, Any] | None = None) -> None:
-        span = doc[start:end]
-        lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
-        inside = [s for s in spans[lo:hi] if s.end <= end]
-        if not inside:
-            return
-        sub = span.as_doc(array_head=array[0], array=array[1]) if array is not None else span.as_doc()
-        sub.spans[DRUG_KEY] = [sub[s.start - start:s.end - start] for s in inside]
-        self._run(sub, span.start_char, cues)
+    def _edges(self, doc: Doc, targets: list[Any]) -> list[tuple[Any, Any]]:
+        """Return ConText's ``(target, modifier)`` edges for ``targets``, in ConText's order."""
+        ctx = self.ctx
+        matches = self.matcher(doc)  # the call ``ConText.__call__`` makes
+        if not matches:
+            return []
+        blocks = _sentence_blocks(doc, [(t.start, t.end) for t in targets] + [(s, e) for _, s, e in matches],
+                                  whole_doc=ctx.max_scope is not None)
+        by_block: dict[int, list[Any]] = {}
+        for t, b in zip(targets, blocks, strict=False):
+            by_block.setdefault(b, []).append(t)
+        mods: dict[int, list[Any]] = {}
+        order: dict[int, int] = {}
+        for k, ((match_id, start, end), b) in enumerate(zip(matches, blocks[len(targets):], strict=True)):
+            if b in by_block:  # a block without a drug mention cannot produce an edge
+                rule = self.matcher.rule_map[self.strings[match_id]]
+                mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
+                order[id(mod)] = k
+                mods.setdefault(b, []).append(mod)
+        edges: list[tuple[Any, Any]] = []
+        for b, block_mods in mods.items():
+            graph = ConTextGraph(prune_on_modifier_overlap=ctx.prune_on_target_overlap)
+            graph.targets = by_block[b]
+            graph.modifiers = block_mods
+            graph.update_scopes()
+            graph.apply_modifiers()
+            edges.extend(graph.edges)
+        # ConText lists the edges modifier by modifier (each with its targets in Doc order)
+        edges.sort(key=lambda edge: order[id(edge[1])])
+        return edges
 
-    def _run(self, doc: Doc, offset: int, cues: dict[str, list[list[Any]]]) -> None:
-        self.ctx(doc)
-        for sp in doc.spans[DRUG_KEY]:
-            cues.setdefault(f"{sp.start_char + offset}:{sp.end_char + offset}", [])
-        # the graph edges hold the same (target, modifier) pairs, in the same order, as ``span._.modifiers``
-        # but without one underscore look-up per span and one Span object per modifier
-        graph = getattr(doc._, "context_graph", None)
-        edges = graph.edges if graph is not None else []
-        text = doc.text
-        for target, mod in edges:
-            lst = cues[f"{target.start_char + offset}:{target.end_char + offset}"]
-            a, b = mod.modifier_span
-            s, last = doc[a].idx, doc[b - 1]
-            e = last.idx + len(last)
-            meta = mod.rule.metadata or {}
-            lst.append([mod.category.upper(), s + offset, e + offset, text[s:e].lower(),
-                        bool(meta.get("strong"))])
+    def reference_cues(self, doc: Doc) -> dict[str, list[list[Any]]]:
+        """Return the cues found by the stock medspaCy ``ConText`` on the whole Doc (the slow reference)."""
+        cues: dict[str, list[list[Any]]] = {}
+        for sp in doc.spans[DRUG_KEY] if DRUG_KEY in doc.spans else []:
+            cues.setdefault(f"{sp.start_char}:{sp.end_char}", [])
+        if cues:
+            self.ctx(doc)
+            graph = getattr(doc._, "context_graph", None)
+            _add_cues(doc, graph.edges if graph is not None else [], cues)
+            for key in [k for k in doc.user_data if isinstance(k, tuple) and k[:2] in (
+                    ("._.", "context_graph"), ("._.", "modifiers"))]:
+                del doc.user_data[key]  # not serializable
+        return cues
+
+
+def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False) -> list[int]:
+    """Return the sentence block of each of ``extents`` (token ranges: targets, modifier matches).
+
+    A block is a run of sentences; two neighbouring sentences are in one block when one of ``extents``
+    covers tokens of both. A block is named by its first sentence. Without sentence boundaries (or with
+    ``whole_doc``) the whole Doc is one block.
+    """
+    if whole_doc or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
+            "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
+        return [0] * len(extents)
+    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)  # token 0 always starts a sentence
+    first = [bisect.bisect_right(starts, s) - 1 for s, _ in extents]
+    last = [bisect.bisect_right(starts, e - 1) - 1 for _, e in extents]
+    if first == last:  # no extent crosses a sentence boundary: one block per sentence
+        return first
+    joined: set[int] = set()  # sentence k continues the block of sentence k - 1
+    for a, b in zip(first, last, strict=True):
+        joined.update(range(a + 1, b + 1))
+    out = []
+    for k in first:
+        while k in joined:
+            k -= 1
+        out.append(k)
+    return out
+
+
+def _add_cues(doc: Doc, edges: list[tuple[Any, Any]], cues: dict[str, list[list[Any]]]) -> None:
+    """Append one cue per ConText edge to the cue list of its target."""
+    text = doc_text(doc) if edges else ""
+    for target, mod in edges:
+        a, b = mod.modifier_span
+        s, last = doc[a].idx, doc[b - 1]
+        e = last.idx + len(last)
+        meta = mod.rule.metadata or {}
+        cues[f"{target.start_char}:{target.end_char}"].append(
+            [mod.category.upper(), s, e, text[s:e].lower(), bool(meta.get("strong"))])
 
 
 @Language.factory("infucode_events")
@@ -232,9 +359,66 @@ def _cached_nlp() -> Language:
     return _make_nlp()
 
 
+def drop_noop_whitespace_specials(nlp: Language) -> list[str]:
+    """Remove the tokenizer special cases that only re-state a single whitespace character (same tokens).
+
+    spaCy's English exceptions list the newline, the tab and the space as special cases with no attribute but
+    their text: exactly the token the tokenizer makes of such a chunk without the rule (no prefix, suffix,
+    infix, URL or token_match pattern matches a whitespace character; checked here, else nothing is removed).
+    A special-case hit stops the tokenizer from caching the rest of the Doc (spaCy issue #1250 guard), so
+    with the newline a special case nearly no chunk of a nursing note was ever cached.
+
+    Returns
+    -------
+    list of str
+        The removed special-case keys.
+    """
+    tok = nlp.tokenizer
+    rules = dict(tok.rules or {})
+    drop = [key for key, value in rules.items()
+            if len(key) == 1 and key.isspace() and value == [{ORTH: key}] and not _affix_matches(tok, key)]
+    if drop:
+        for key in drop:
+            del rules[key]
+        tok.rules = rules
+    return drop
+
+
+def _affix_matches(tok: Any, text: str) -> bool:
+    """Tell whether a prefix, suffix, infix, URL or token_match pattern of ``tok`` matches ``text``."""
+    return bool((tok.prefix_search and tok.prefix_search(text))
+                or (tok.suffix_search and tok.suffix_search(text))
+                or (tok.infix_finditer and any(True for _ in tok.infix_finditer(text)))
+                or (tok.url_match and tok.url_match(text)) or (tok.token_match and tok.token_match(text)))
+
+
+class TextKeepingTokenizer(Tokenizer):
+    """spaCy's tokenizer (same settings, same tokens) that hands the input string to :func:`doc_text`.
+
+    A Doc's text is exactly the string it was tokenized from, so the components read it without joining
+    every token again (``Doc.text``).
+    """
+
+    def __call__(self, string: str) -> Doc:
+        """Tokenize ``string``."""
+        doc = super().__call__(string)
+        remember_text(doc, string)
+        return doc
+
+
+def _text_keeping_tokenizer(tok: Tokenizer) -> TextKeepingTokenizer:
+    """Return a :class:`TextKeepingTokenizer` with the settings of ``tok``."""
+    return TextKeepingTokenizer(tok.vocab, rules=tok.rules, prefix_search=tok.prefix_search,
+                                suffix_search=tok.suffix_search, infix_finditer=tok.infix_finditer,
+                                token_match=tok.token_match, url_match=tok.url_match,
+                                faster_heuristics=tok.faster_heuristics)
+
+
 def _make_nlp() -> Language:
     _register_extensions()
     nlp = spacy.blank("en")
+    drop_noop_whitespace_specials(nlp)
+    nlp.tokenizer = _text_keeping_tokenizer(nlp.tokenizer)
     nlp.add_pipe("infucode_segmenter")
     nlp.add_pipe("infucode_drugs")
     nlp.add_pipe("infucode_sections")

@@ -13,6 +13,8 @@ import bisect
 import re
 
 import numpy
+from infucode.pipeline.extract.fastdoc import doc_text
+from infucode.pipeline.extract.regex_gate import gated
 from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -27,9 +29,11 @@ _WRAP_MIN = 50  # a lowercase line continues the previous one only when that one
 _CONTINUATION = re.compile(r"^\s*[a-z(]")
 _INDENTED = re.compile(r"^(?: {2,}|\t)\S")
 _TIME_LED = re.compile(r"^\s*(?:[01]?\d|2[0-3]):?[0-5]\d\b")
-_INLINE_TIME = re.compile(
+# (first-character gate: same matches, skips non-space positions at once)
+_INLINE_TIME = gated(
     r"(?<=[.;!?])\s+(?=(?:[01]\d|2[0-3]):?[0-5]\d\b(?!\s?(?:mg|ml|cc|mcg|units?|g\b|%)))"
 )
+_NOT_A_START = numpy.iinfo(numpy.uint64).max  # SENT_START -1
 _SENT_SPLIT = re.compile(
     # "around six a.m. at home": a.m./p.m. end a sentence only before a capital or a digit
     r"(?<=[a-z0-9)\]%])(?<![ap]\.m)\.\s+(?=[A-Za-z0-9(])|(?<=[ap]\.m)\.\s+(?=[A-Z0-9(])|;\s+|\s+-\s+(?=[A-Z0-9])|\.\s*$|!\s+|\?\s+"
@@ -100,7 +104,7 @@ class EntrySegmenter:
 
     def __call__(self, doc: Doc) -> Doc:
         """Segment one Doc."""
-        text = doc.text
+        text = doc_text(doc)
         entries = split_entries(text)
         doc.user_data[ENTRY_KEY] = [[s, e] for s, e in entries]
         starts: set[int] = set()
@@ -111,7 +115,7 @@ class EntrySegmenter:
             return doc
         # one vectorized write: per-token assignment re-scans the Doc each time (quadratic on long notes)
         idx = numpy.asarray(doc.to_array(IDX)).reshape(-1).tolist()
-        flags = numpy.full(n, numpy.iinfo(numpy.uint64).max, dtype=numpy.uint64)  # -1: not a start
+        flags = numpy.full(n, _NOT_A_START, dtype=numpy.uint64)  # -1: not a start
         flags[0] = 1
         for ch in starts:
             i = bisect.bisect_left(idx, ch)
