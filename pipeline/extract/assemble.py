@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import bisect
 import copy
+import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,8 +177,10 @@ def assemble(
     """
     lex = load_lexicon()
     misc = compiled_misc()
-    entry_of = _index_lookup([s for s, _ in entries])
+    entry_starts = [s for s, _ in entries]
+    entry_of = _index_lookup(entry_starts)
     sent_of = _index_lookup(sentence_starts)
+    section_of = section_lookup(sections)
 
     mentions: list[Mention] = []
     for s, e, key, rule in drug_spans:
@@ -184,9 +188,7 @@ def assemble(
         if le is None:
             continue
         m = Mention(s, e, text[s:e], le, rule, entry_of(s), sent_of(s), list(cues.get((s, e), [])))
-        for a, b, cat in sections:
-            if a <= s < b:
-                m.section = cat
+        m.section = section_of(s)
         mentions.append(m)
     mentions = [m for m in mentions if not (m.entry.is_fluid and misc["not_a_drug_after"].match(text, m.end))]
     # "vanc trough 15.2", "lithium level pending", "ASA III": a lab/test of the drug or the anaesthesia class
@@ -240,10 +242,12 @@ def assemble(
     by_drug: dict[str, list[AdminEvent]] = {}
     ev_entry: dict[int, int] = {}
     merged_bags: set[int] = set()
+    m_starts = [x.start for x in mentions]
+    context_only = [x for x in mentions if x.context_only]
     for m in mentions:
         if m.drop or m.diluent_of is not None:
             continue
-        status, cue = _status(m, mentions, section_effects)
+        status, cue = _status(m, mentions, section_effects, m_starts, context_only)
         if status is None:
             continue
         if (status in ("given", "planned", "ordered") and text[m.start:m.sent_end].rstrip().endswith("?")
@@ -284,10 +288,13 @@ def assemble(
     # infusate ids and event ids in text order
     events.sort(key=lambda e: e.mention_start)
     infusates: dict[int, str] = {}
+    n_members: dict[int, int] = {}
     for m in mentions:
         if m.event is not None and m.infusate is not None:
-            members = [x for x in mentions if x.infusate == m.infusate and x.event is not None]
-            if len(members) > 1:
+            n_members[m.infusate] = n_members.get(m.infusate, 0) + 1
+    for m in mentions:
+        if m.event is not None and m.infusate is not None:
+            if n_members[m.infusate] > 1:
                 m.event.infusate_id = infusates.setdefault(m.infusate, f"i{len(infusates) + 1}")
     for i, ev in enumerate(events, 1):
         ev.event_id = f"e{i}"
@@ -300,6 +307,46 @@ def assemble(
 def _index_lookup(starts: list[int]) -> Any:
     def find(pos: int) -> int:
         return max(0, bisect.bisect_right(starts, pos) - 1)
+
+    return find
+
+
+def entry_containing(entries: list[tuple[int, int]], entry_starts: list[int], pos: int) -> int | None:
+    """Return the index of the entry whose ``[start, end)`` holds ``pos`` (None when none does).
+
+    ``entries`` are in text order and do not overlap (as the segmenter makes them), ``entry_starts`` their
+    start offsets: the same as the first ``i`` with ``entries[i][0] <= pos < entries[i][1]``.
+    """
+    i = bisect.bisect_right(entry_starts, pos) - 1
+    return i if i >= 0 and pos < entries[i][1] else None
+
+
+def section_lookup(sections: list[tuple[int, int, str]]) -> Callable[[int], str | None]:
+    """Return ``pos -> category`` of the last section (in list order) whose ``[start, end)`` holds ``pos``.
+
+    Sections in text order (by start) are searched by bisection, walking back only while an earlier
+    section can still reach ``pos``; other orders fall back to the plain scan.
+    """
+    starts = [a for a, _, _ in sections]
+
+    def scan(pos: int) -> str | None:
+        cat = None
+        for a, b, c in sections:
+            if a <= pos < b:
+                cat = c
+        return cat
+
+    if any(x > y for x, y in zip(starts, starts[1:], strict=False)):
+        return scan
+    reach = list(itertools.accumulate((b for _, b, _ in sections), max))
+
+    def find(pos: int) -> str | None:
+        i = bisect.bisect_right(starts, pos) - 1
+        while i >= 0 and reach[i] > pos:
+            if sections[i][1] > pos:
+                return sections[i][2]
+            i -= 1
+        return None
 
     return find
 
@@ -627,13 +674,26 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
             k -= 1
 
 
-def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tuple[str | None, str | None]:
-    """Return the final status of a mention (None = no event) and the cue text that set it."""
-    cues = [c for c in m.cues if not _blocked(c, m, mentions)]
-    if not m.context_only:
-        # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
-        cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
-            o.context_only and o is not m and 0 <= o.start - c.end <= 12 for o in mentions))]
+def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts: list[int] | None = None,
+            context_only: list[Mention] | None = None) -> tuple[str | None, str | None]:
+    """Return the final status of a mention (None = no event) and the cue text that set it.
+
+    ``starts`` (the start offsets of ``mentions``) and ``context_only`` (its context-only mentions) are
+    computed here when not given; a caller deciding every mention of a note passes them once.
+    """
+    if m.cues:
+        if starts is None:
+            starts = [o.start for o in mentions]
+        cues = [c for c in m.cues if not _blocked(c, m, mentions, starts)]
+    else:
+        cues = []
+    if not m.context_only and cues:
+        if context_only is None:
+            context_only = [o for o in mentions if o.context_only]
+        if context_only:
+            # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
+            cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
+                o is not m and 0 <= o.start - c.end <= 12 for o in context_only))]
     cats = {c.category for c in cues}
     if "ALLERGY" in cats:
         return None, next(c.text for c in cues if c.category == "ALLERGY")
@@ -709,6 +769,7 @@ def _follow_refusals(text: str, entries: list[tuple[int, int]], sentence_starts:
     """
     rx, bare = misc["refusal_follow"], misc["refusal_bare_after"]
     starts = [x.start for x in mentions]
+    entry_starts = [s for s, _ in entries]
     for m in mentions:
         if m.drop or m.context_only or m.diluent_of is not None or m.sent_end <= m.end:
             continue
@@ -716,14 +777,16 @@ def _follow_refusals(text: str, entries: list[tuple[int, int]], sentence_starts:
             continue
         pos = m.sent_end
         k = bisect.bisect_right(sentence_starts, pos)
-        ent_end = next((e for s, e in entries if s <= m.start < e), len(text))
+        ei = entry_containing(entries, entry_starts, m.start)
+        ent_end = entries[ei][1] if ei is not None else len(text)
         if pos >= ent_end:
-            gap_end = next((s for s, _ in entries if s >= ent_end), None)
+            nx = bisect.bisect_left(entry_starts, ent_end)  # the first entry starting at or after ent_end
+            gap_end = entry_starts[nx] if nx < len(entries) else None
             if gap_end is None or text.count("\n", ent_end, gap_end) > 1:
                 continue
             pos = gap_end
             k = bisect.bisect_right(sentence_starts, pos)
-            ent_end = next((e for s, e in entries if s == gap_end), len(text))
+            ent_end = entries[nx][1]
         hit = rx.match(text, pos)
         if hit is None:
             continue
@@ -738,12 +801,14 @@ def _follow_refusals(text: str, entries: list[tuple[int, int]], sentence_starts:
         m.cues.append(Cue("NOT_GIVEN", hit.start(), hit.end(), hit.group(0).strip(" ,-\u2013"), True))
 
 
-def _blocked(c: Cue, m: Mention, mentions: list[Mention]) -> bool:
-    """Tell whether a non-'given' cue is blocked by a separately dosed drug between it and ``m``."""
+def _blocked(c: Cue, m: Mention, mentions: list[Mention], starts: list[int]) -> bool:
+    """Tell whether a non-'given' cue is blocked by a separately dosed drug between it and ``m``.
+
+    ``starts``: the (sorted) start offsets of ``mentions``.
+    """
     if c.category in ("GIVEN", "HISTORICAL", "ALLERGY"):
         return False
     lo, hi = (c.end, m.start) if c.end <= m.start else (m.end, c.start)
-    starts = [o.start for o in mentions]
     between = mentions[bisect.bisect_left(starts, lo):bisect.bisect_right(starts, hi)]
     return any(o.end <= hi and o is not m and o.diluent_of is None and m.diluent_of is not o
                and (o.infusate is None or o.infusate != m.infusate)
@@ -976,8 +1041,9 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
         return None
     if ev.status in ("planned", "ordered") and prev.status == "given":
         return None  # a later plan/order ("discharge with zofran ODT") is not the dose already given
-    if misc["restart_after_stop"].search(text, prev.mention_start, m.start) and _RESTART.search(
-            text, max(0, m.start - 40), m.window_end):
+    # the short window first: the stop search spans everything since the previous event of the drug
+    if _RESTART.search(text, max(0, m.start - 40), m.window_end) and misc["restart_after_stop"].search(
+            text, prev.mention_start, m.start):
         return None  # a restart after an infiltration or a reaction stop is a new administration
     push_inf = {prev.route, ev.route}
     if push_inf == {"IV_PUSH", "IV_INFUSION"}:

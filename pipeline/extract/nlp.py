@@ -16,7 +16,7 @@ import spacy
 from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
 from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
-from infucode.pipeline.extract.assemble import Cue, assemble
+from infucode.pipeline.extract.assemble import Cue, assemble, entry_containing
 from infucode.pipeline.extract.drugs import DRUG_KEY
 from infucode.pipeline.extract.fastdoc import sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
@@ -157,6 +157,7 @@ class EventAssembler:
         A heading with content on its line covers that entry; a bare heading runs to the next blank line.
         """
         out: list[tuple[int, int, str]] = []
+        entry_starts = [s for s, *_ in entries]
         for sec in getattr(doc._, "sections", None) or []:
             if sec.category is None or sec.title_start is None:
                 continue
@@ -169,7 +170,8 @@ class EventAssembler:
             line_end = text.find("\n", t_end)
             line_end = len(text) if line_end < 0 else line_end
             if text[t_end:line_end].strip():
-                ent_end = next((e for s, e in entries if s <= t0 < e), line_end)
+                ei = entry_containing(entries, entry_starts, t0)
+                ent_end = entries[ei][1] if ei is not None else line_end
                 end = max(line_end, ent_end)
             else:
                 blank = text.find("\n\n", t_end)
