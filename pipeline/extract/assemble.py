@@ -14,14 +14,14 @@ Steps (per note):
 from __future__ import annotations
 
 import bisect
-import copy
 import itertools
+import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
+from infucode.annotations.schema import AdminEvent, Dose, Relation, Span, TimeMention, Waste
 from infucode.pipeline.extract.attributes import (
     SPAN_LABEL,
     Attr,
@@ -35,6 +35,9 @@ from infucode.pipeline.extract.attributes import (
 )
 from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon
 
+EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
+#: ``ev -> tuple`` of the values of every ``AdminEvent`` field, in ``EVENT_FIELDS`` order.
+event_values = operator.attrgetter(*EVENT_FIELDS)
 _ROUTE_RANK = {"IV_PUSH": 3, "IV_INFUSION": 3, "IV": 1}
 _STATUS_OF = {
     "GIVEN": "given", "NOT_GIVEN": "not_given", "PLANNED": "planned", "ORDERED": "ordered",
@@ -50,6 +53,7 @@ _INDICATION_BEFORE = re.compile(
     r"\b(?:on|taking|takes)\s+(?:home\s+)?$",
     re.I,
 )
+_INDICATION_WORDS = ("on", "taking", "takes")  # the last words of ``_INDICATION_BEFORE`` (before "home")
 _REPEAT_ROUTES = {"IV_PUSH", "IV", "IM", "SQ", "PO", "SL", "PR"}
 _REPEAT_COUNT = re.compile(
     r"(?<![\w/])(?:x|times)\s?([2-5])(?:\s*doses?)?\b(?!\s*(?:/|d\b|days?|hrs?\b|h\b|hours?|wks?|weeks?|min|"
@@ -88,6 +92,9 @@ _FLUSH_GAP = re.compile(r"[,;.|]|->")
 _CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
 # the look-behind only skips starts inside a word run, where no match can begin if none began at its start
 _CUED_TIME = re.compile(r"(?<![a-z/'\-])[a-z/'\-]+\s*:?\s*@?\s*\(?\d{1,2}:?\d{2}\b", re.I)
+#: Contained in every match of ``_CUED_TIME`` (``\d{1,2}:?\d{2}``): a cheap test before the substitution.
+_CLOCK_DIGITS = re.compile(r"\d:?\d\d")
+_NON_DIGIT = re.compile(r"\D")
 _TIME_LIST_GAP = re.compile(
     r"\s*[(,;&]?\s*(?:and\s+|then\s+)?(?:(?:again|repeated)\s+)?(?:at\s+|@\s*)?", re.I
 )
@@ -200,7 +207,7 @@ def assemble(
     for m in mentions:
         # "Kcentra ordered for INR 3.1 on warfarin - given ...": the drug of an indication phrase is
         # context (a home med), never the anchor of the administration around it
-        m.context_only = bool(_INDICATION_BEFORE.search(text[max(0, m.start - 60):m.start]))
+        m.context_only = indication_before(text[max(0, m.start - 60):m.start])
     for i, m in enumerate(mentions):
         ee = entries[m.entry_index][1] if m.entry_index < len(entries) else len(text)
         nx = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
@@ -302,6 +309,33 @@ def assemble(
 
 
 # -- helpers -------------------------------------------------------------------------------------------
+
+
+def indication_before(before: str) -> bool:
+    """Tell whether ``before`` (the text right before a drug) ends in an indication phrase.
+
+    Same as ``bool(_INDICATION_BEFORE.search(before))``.
+
+    The regex tries every position; a match must end with "on"/"taking"/"takes" (+ "home") and whitespace, so
+    text not ending that way is answered without it. Non-ASCII tails (Unicode case folding) go to the regex.
+    """
+    r = before.rstrip()
+    if len(r) == len(before):
+        return False  # the match ends in ``\s+``: no trailing whitespace, no match
+    tail = r[-12:]
+    if tail.isascii():
+        low = tail.lower()
+        if not low.endswith(_INDICATION_WORDS):
+            if not low.endswith("home"):
+                return False
+            r2 = r[:-4]
+            r3 = r2.rstrip()
+            if len(r3) == len(r2):
+                return False
+            tail = r3[-12:]
+            if tail.isascii() and not tail.lower().endswith(_INDICATION_WORDS):
+                return False
+    return bool(_INDICATION_BEFORE.search(before))
 
 
 def _index_lookup(starts: list[int]) -> Any:
@@ -977,10 +1011,12 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         s_lo = max(a.end, m.sent_start)
         clause = text[s_lo:m.sent_end]
         rel = m.start - s_lo
-        cuts = [x.end() for x in _CLAUSE_CUT.finditer(clause) if x.end() <= rel]
-        nxt = next((x.start() for x in _CLAUSE_CUT.finditer(clause) if x.start() >= rel + len(m.text)),
-                   len(clause))
-        part = _CUED_TIME.sub(" ", clause[(cuts[-1] if cuts else 0):nxt])
+        cut_spans = [x.span() for x in _CLAUSE_CUT.finditer(clause)]
+        cuts = [e for _, e in cut_spans if e <= rel]
+        nxt = next((s for s, _ in cut_spans if s >= rel + len(m.text)), len(clause))
+        part = clause[(cuts[-1] if cuts else 0):nxt]
+        if _CLOCK_DIGITS.search(part):  # every cued time holds one: without it nothing is replaced
+            part = _CUED_TIME.sub(" ", part)
         role = entry_cue_role(part) or "at"
         if role in ("pause", "resume", "infiltrated") and status != "given":
             role = "at"
@@ -1263,19 +1299,22 @@ def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
     """
     out: list[AdminEvent] = []
     for ev in events:
+        if ev.status != "given" or ev.route in ("IV_INFUSION", None):
+            out.append(ev)  # (the same outcome as the full test below, decided without it)
+            continue
         times = [t for t in ev.time_mentions if t.role in ("at", "start")]
         distinct: dict[str, TimeMention] = {}
         for t in times:
-            distinct.setdefault(re.sub(r"\D", "", t.text), t)
+            distinct.setdefault(_NON_DIGIT.sub("", t.text), t)
         ordered = sorted(times, key=lambda t: t.start)
         listed = all(_TIME_LIST_GAP.fullmatch(text[a.end:b.start])
                      for a, b in zip(ordered, ordered[1:], strict=False))
-        if (ev.status != "given" or ev.route in ("IV_INFUSION", None) or len(distinct) < 2 or not listed
+        if (len(distinct) < 2 or not listed
                 or any(t.role in ("end", "range", "pause", "resume") for t in ev.time_mentions)):
             out.append(ev)
             continue
         for i, t in enumerate(distinct.values()):
-            part = ev if i == 0 else copy.deepcopy(ev)
+            part = ev if i == 0 else clone_event(ev)
             part.time_mentions = [TimeMention(t.start, t.end, t.role, t.text)]
             keep = {(x.start, x.end) for x in distinct.values()} - {(t.start, t.end)}
             part.spans = [sp for sp in part.spans if not (sp.label == "TIME" and (sp.start, sp.end) in keep)]
@@ -1305,10 +1344,27 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
                 o.start > m.end and o.drug == m.drug for o in mentions):
             continue  # "q20 min x3" is a schedule; doses charted one by one later are their own events
         for _ in range(int(rep.group(1)) - 1):
-            extra = copy.deepcopy(ev)
+            extra = clone_event(ev)
             extra.time_mentions = []
             extra.spans = [sp for sp in extra.spans if sp.label != "TIME"]
             out.append(extra)
+    return out
+
+
+def clone_event(ev: AdminEvent) -> AdminEvent:
+    """Return a copy of ``ev`` that shares no mutable part with it (like ``copy.deepcopy``, much cheaper).
+
+    Spans, time mentions, relations, the dose and the waste are new objects; the other fields are immutable.
+    """
+    out = AdminEvent(**dict(zip(EVENT_FIELDS, event_values(ev), strict=True)))
+    out.dose = Dose(ev.dose.value, ev.dose.unit) if ev.dose is not None else None
+    out.spans = [Span(s.start, s.end, s.label, s.rule) for s in ev.spans]
+    out.time_mentions = [TimeMention(t.start, t.end, t.role, t.text) for t in ev.time_mentions]
+    out.relations = [Relation(r.type, r.other, r.minutes) for r in ev.relations]
+    if ev.waste is not None:
+        disc = ev.waste.discarded
+        out.waste = Waste(ev.waste.single_dose_vial,
+                          Dose(disc.value, disc.unit) if disc is not None else None)
     return out
 
 

@@ -8,7 +8,6 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 """
 
 import bisect
-from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
@@ -16,7 +15,7 @@ import spacy
 from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
 from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
-from infucode.pipeline.extract.assemble import Cue, assemble, entry_containing
+from infucode.pipeline.extract.assemble import EVENT_FIELDS, Cue, assemble, entry_containing, event_values
 from infucode.pipeline.extract.drugs import DRUG_KEY
 from infucode.pipeline.extract.fastdoc import sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
@@ -28,7 +27,6 @@ from spacy.tokens import Doc
 
 EVENTS_KEY = "infucode_events"
 CUES_KEY = "infucode_cues"
-_EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
 
 
 def _register_extensions() -> None:
@@ -191,7 +189,7 @@ def _cleanup(doc: Doc) -> None:
 
 
 def _event_to_data(ev: AdminEvent) -> dict[str, Any]:
-    d: dict[str, Any] = {f: getattr(ev, f) for f in _EVENT_FIELDS}
+    d: dict[str, Any] = dict(zip(EVENT_FIELDS, event_values(ev), strict=True))
     d["start"] = d["end"] = None
     d["dose"] = {"value": ev.dose.value, "unit": ev.dose.unit} if ev.dose else None
     d["spans"] = [{"start": s.start, "end": s.end, "label": s.label, "rule": s.rule} for s in ev.spans]
