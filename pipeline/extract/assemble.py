@@ -143,11 +143,13 @@ class Mention:
     sent_start: int = 0
     sent_end: int = 0
     event: AdminEvent | None = None
+    #: normalized generic name and "is an IV fluid" of ``entry`` (read very often; set once)
+    drug: str = field(init=False, default="")
+    fluid: bool = field(init=False, default=False)
 
-    @property
-    def drug(self) -> str:
-        """Normalized generic name."""
-        return self.entry.drug
+    def __post_init__(self) -> None:
+        self.drug = self.entry.drug
+        self.fluid = self.entry.is_fluid
 
     def has(self, *labels: str) -> bool:
         """Return True when an attribute with one of ``labels`` is linked."""
@@ -197,7 +199,7 @@ def assemble(
         m = Mention(s, e, text[s:e], le, rule, entry_of(s), sent_of(s), list(cues.get((s, e), [])))
         m.section = section_of(s)
         mentions.append(m)
-    mentions = [m for m in mentions if not (m.entry.is_fluid and misc["not_a_drug_after"].match(text, m.end))]
+    mentions = [m for m in mentions if not (m.fluid and misc["not_a_drug_after"].match(text, m.end))]
     # "vanc trough 15.2", "lithium level pending", "ASA III": a lab/test of the drug or the anaesthesia class
     # (kept when its sentence says the drug was given/held: "vanc trough pending, 2300 dose held")
     mentions = [m for m in mentions if not (misc["not_admin_at"].match(text, m.start) or (
@@ -212,7 +214,7 @@ def assemble(
         ee = entries[m.entry_index][1] if m.entry_index < len(entries) else len(text)
         nx = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
         m.window_end = min(ee, nx)
-        si = sent_of(m.start)
+        si = m.sentence
         m.sent_start = sentence_starts[si] if si < len(sentence_starts) else m.start
         m.sent_end = min(ee, sentence_starts[si + 1] if si + 1 < len(sentence_starts) else len(text))
 
@@ -430,16 +432,22 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         if id(a) in leading_ids:
             continue  # entry timestamps are handled per event
         ei = entry_of(a.start)
-        ms = by_entry.get(ei, [])
+        ms = by_entry.get(ei)
         if not ms:
             continue
-        k = bisect.bisect_right(starts_by_entry[ei], a.start)
-        prev = next((m for m in reversed(ms[:k]) if m.end <= a.start), None) if k else None
-        k2 = bisect.bisect_left(starts_by_entry[ei], a.end)
+        st = starts_by_entry[ei]
+        k = bisect.bisect_right(st, a.start)
+        prev = None
+        for j in range(k - 1, -1, -1):
+            if ms[j].end <= a.start:
+                prev = ms[j]
+                break
+        k2 = bisect.bisect_left(st, a.end)
         nxt = ms[k2] if k2 < len(ms) else None
+        sa = sent_of(a.start)  # (``Mention.sentence`` is ``sent_of(start)``)
         target: Mention | None = None
         if a.label == "purpose" and a.value == "flush":
-            near = [m for m in ms if (m.entry.is_fluid or m.drug == "heparin") and (
+            near = [m for m in ms if (m.fluid or m.drug == "heparin") and (
                 (m.start >= a.end and m.start - a.end <= 45 and not _FLUSH_GAP.search(text[a.end:m.start]))
                 or (m.end <= a.start and a.start - m.end <= 25
                     and not _FLUSH_GAP.search(text[m.end:a.start])))]
@@ -452,7 +460,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
                 target.attrs.append(a)
             continue
         if a.label == "waste":
-            cands = [m for m in ms if m.end <= a.start and not m.entry.is_fluid] or ([prev] if prev else [])
+            cands = [m for m in ms if m.end <= a.start and not m.fluid] or ([prev] if prev else [])
             if cands:
                 cands[-1].attrs.append(a)
             continue
@@ -460,23 +468,23 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
                 text[a.end:nxt.start]):
             target = nxt
         elif prev is not None:
-            same_sentence = sent_of(prev.start) == sent_of(a.start)
+            same_sentence = prev.sentence == sa
             between = text[prev.end:a.start]
             calc = a.label == "dose" and misc_calc.search(text, max(0, a.start - 14), a.start)
             if calc and not any(x.label == "dose" and x.start > prev.end for x in prev.attrs):
                 target = prev  # "8 mg/kg x 68 kg = 544 mg": the computed dose of the drug above
-            elif not same_sentence and (nxt is None or sent_of(nxt.start) != sent_of(a.start)) and (
+            elif not same_sentence and (nxt is None or nxt.sentence != sa) and (
                     a.label in ("dose", "route", "site", "time")) and _admin_clause_after_semicolon(
                     text, prev.end, a):
                 target = prev  # "Velcade 3.5 mg vial reconstituted; 2.6 mg administered subcut at 1015"
             elif a.label in ("dose", "volume", "concentration", "rate", "route") and not same_sentence:
-                target = nxt if (nxt is not None and sent_of(nxt.start) == sent_of(a.start)) else None
+                target = nxt if (nxt is not None and nxt.sentence == sa) else None
                 if target is None and _is_cells(between):
                     target = prev  # flowsheet/MAR row or block: one drug, its cells after it
             elif a.label == "site" and not same_sentence and not _is_cells(between):
                 target = None
             elif a.label == "time" and not same_sentence and not _is_cells(between) and not any(
-                    sent_of(x.start) == sent_of(a.start) for x in ms) and time_role(
+                    x.sentence == sa for x in ms) and time_role(
                     text, a, entries[ei][0]) == "at":
                 target = None  # "Pt to CT at 1140." is not about the drug of an earlier sentence
             else:
@@ -484,10 +492,10 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             if (target is prev and nxt is not None and a.label in ("time", "route", "line_cue", "site")
                     and _SEPARATE_CLAUSE.search(between)
                     and not _SEPARATE_CLAUSE.search(text[a.end:nxt.start])
-                    and sent_of(nxt.start) == sent_of(a.start)
+                    and nxt.sentence == sa
                     and not any(x.label == a.label for x in nxt.attrs)):
                 target = nxt  # "...; at 1410 zofran 4 mg": a cue opening the next clause
-        elif nxt is not None and (sent_of(nxt.start) == sent_of(a.start) or (
+        elif nxt is not None and (nxt.sentence == sa or (
                 a.label == "time" and not text[a.end:nxt.start].strip(" \t:-|\n"))):
             target = nxt
         if target is not None:
@@ -579,7 +587,7 @@ def _forward_gap(gap: str) -> bool:
 
 
 def _nearest_fluid(a: Attr, ms: list[Mention], sent_of: Any) -> Mention | None:
-    fl = [m for m in ms if m.entry.is_fluid or m.drug in ("heparin",)]
+    fl = [m for m in ms if m.fluid or m.drug in ("heparin",)]
     same = [m for m in fl if sent_of(m.start) == sent_of(a.start)]
     pool = same or []
     if not pool:
@@ -592,23 +600,23 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
     """Fold admixture diluents into their drug; mark bag components with a shared infusate number."""
     n_inf = 0
     for i, fl in enumerate(mentions):
-        if i > 0 and not fl.entry.is_fluid and _RECON_BEFORE.search(text[max(0, fl.start - 40):fl.start]):
+        if i > 0 and not fl.fluid and _RECON_BEFORE.search(text[max(0, fl.start - 40):fl.start]):
             # "ceftriaxone 1 g reconstituted with 1% lidocaine 2.1 mL IM": the diluent is no administration
             host = mentions[i - 1]
-            if host.diluent_of is None and host.entry_index == fl.entry_index and not host.entry.is_fluid:
+            if host.diluent_of is None and host.entry_index == fl.entry_index and not host.fluid:
                 fl.diluent_of = host
                 have = {a.label for a in host.attrs}
                 host.attrs.extend(a for a in fl.attrs if a.label not in have and a.label not in (
                     "dose", "volume", "concentration"))
                 host.alias_spans.append((fl.start, fl.end))
             continue
-        if not fl.entry.is_fluid or i == 0:
+        if not fl.fluid or i == 0:
             continue
         host = mentions[i - 1]
         if host.diluent_of is not None or fl.entry_index - host.entry_index > 1:
             continue
         sent_lo = max(entries_[fl.entry_index][0], text.rfind(".", 0, fl.start) + 1)
-        if not host.entry.is_fluid and misc["diluent_verbs"].search(text, sent_lo, fl.start):
+        if not host.fluid and misc["diluent_verbs"].search(text, sent_lo, fl.start):
             fl.diluent_of = host
             have = {a.label for a in host.attrs}
             host.attrs.extend(a for a in fl.attrs if a.label not in have or a.label in ("time", "line_cue"))
@@ -617,7 +625,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
         if host.entry_index != fl.entry_index:
             fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start])
             before_fl = text[entries_[fl.entry_index][0]:fl_first]
-            if host.entry.is_fluid or not _IN_BAG.search(before_fl):
+            if host.fluid or not _IN_BAG.search(before_fl):
                 continue
             fl.diluent_of = host
             have = {a.label for a in host.attrs}
@@ -629,7 +637,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
         gap = text[gap_start:gap_end]
         vol = next((volume_ml_of(a) for a in fl.attrs if a.label == "volume"), None)
         fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start and a.label == "volume"])
-        if (not host.entry.is_fluid and host.drug not in misc["fluid_additives"] and vol is not None
+        if (not host.fluid and host.drug not in misc["fluid_additives"] and vol is not None
                 and vol <= misc["diluent_max_ml"] and not misc["diluent_connectors"].match(gap)
                 and 0 <= fl_first - host.end <= _DILUENT_REACH and _IN_BAG.search(text, gap_start, fl_first)
                 and not _NEW_SENTENCE_OR_LINE.search(text, host.end, fl_first)):
@@ -642,7 +650,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
             continue
         conc_host = next((a for a in host.attrs if a.label == "concentration" and volume_ml_of(a)), None)
         if misc["diluent_connectors"].match(gap) or (conc_host is not None and not gap.strip()):
-            if host.entry.is_fluid:
+            if host.fluid:
                 continue
             if host.drug in misc["fluid_additives"] and ((vol or 0) >= misc["mixture_min_ml"] or any(
                     a.rule == _PER_LITER for a in host.attrs)):
@@ -660,17 +668,17 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
                     continue
                 host.attrs.append(a)
             host.alias_spans.append((fl.start, fl.end))
-        elif host.entry.is_fluid and misc["mixture_connectors"].match(gap) is None:
+        elif host.fluid and misc["mixture_connectors"].match(gap) is None:
             continue
     # "D5 1/2NS with 20 mEq KCl", "NS 1000 mL + KCl 20 mEq + MgSO4 2 g": a bag and its additives
     for i, fl in enumerate(mentions[:-1]):
-        if not fl.entry.is_fluid or fl.infusate is not None or fl.diluent_of is not None:
+        if not fl.fluid or fl.infusate is not None or fl.diluent_of is not None:
             continue
         group = [fl]
         j = i + 1
         while j < len(mentions):
             prev, nxt = mentions[j - 1], mentions[j]
-            if nxt.entry.is_fluid or nxt.entry_index != fl.entry_index:
+            if nxt.fluid or nxt.entry_index != fl.entry_index:
                 break
             gap_start = max([prev.end] + [a.end for a in prev.attrs
                                           if a.start >= prev.end and a.end <= nxt.start])
@@ -702,7 +710,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
                                         if prev.end <= a.start <= mentions[k + 1].start])
             gap_end = min([mentions[k + 1].start] + [a.start for a in mentions[k + 1].attrs
                                                       if own_end <= a.start < mentions[k + 1].start])
-            if prev.entry.is_fluid or not _LIST_GAP.fullmatch(text[own_end:gap_end]):
+            if prev.fluid or not _LIST_GAP.fullmatch(text[own_end:gap_end]):
                 break
             prev.infusate = m.infusate
             k -= 1
@@ -778,7 +786,7 @@ def _current_meds(text: str, mentions: list[Mention], misc: dict[str, Any]) -> N
     """
     rx, inf = misc["on_med_before"], misc["on_med_infusion_after"]
     for m in mentions:
-        if m.drop or m.context_only or m.cues or m.entry.is_fluid:
+        if m.drop or m.context_only or m.cues or m.fluid:
             continue
         hit = rx.search(text, max(0, m.start - 60), m.start)
         if hit is None or hit.end() != m.start:
@@ -854,7 +862,7 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
     strong_attr = m.has("dose", "volume", "rate", "duration", "purpose") or any(
         a.label == "concentration" and a.rule != _PER_LITER for a in m.attrs) or any(
         a.label == "route" and (0 <= a.start - m.end <= 3 or 0 <= m.start - a.end <= 3) for a in m.attrs)
-    if not strong_attr and not m.entry.is_fluid and misc["bare_dose"].match(text, m.end):
+    if not strong_attr and not m.fluid and misc["bare_dose"].match(text, m.end):
         # "toradol 15 iv", "benadryl 25 im": a unit-less amount before a route is a dose, not a lab
         strong_attr = any(a.label == "route" for a in m.attrs)
     per_l = any(a.rule == _PER_LITER for a in m.attrs)  # "KCl 20 mEq/L in ...": an additive, not a lab
@@ -879,14 +887,14 @@ def _route(m: Mention) -> tuple[str | None, Attr | None]:
     for a in routes:
         code = a.value
         if code == "BOLUS":
-            code = "IV_INFUSION" if m.entry.is_fluid else "IV_PUSH"
+            code = "IV_INFUSION" if m.fluid else "IV_PUSH"
         rank = _ROUTE_RANK.get(code, 2)
         if best is None or rank > best[0]:
             best = (rank, code, a)
     if best is None:
         if _ORAL_FORM_IN_NAME.search(m.text):
             return "PO", None  # "Zofran ODT", "Tylenol tab": the oral form is part of the drug term
-        if m.entry.is_fluid and (m.has("rate") or m.has("duration")):
+        if m.fluid and (m.has("rate") or m.has("duration")):
             return "IV_INFUSION", None
         if any(a.rule in ("rate.ml_hr", "rate.dose_rate") for a in m.attrs):
             return "IV_INFUSION", None  # "propofol 30 mcg/kg/min (18 mL/hr)", "Levophed at 4 mcg/min"
@@ -954,7 +962,7 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
             ev.time_mentions.append(TimeMention(a.start, a.end, time_role(text, a, es), a.text))
         if a.label != "route":
             ev.spans.append(Span(a.start, a.end, SPAN_LABEL[a.label], a.rule))
-    if m.entry.is_fluid:
+    if m.fluid:
         if vol is None and dose is not None and dose[1] in ("mL", "L"):
             vol = dose[0] * (1000.0 if dose[1] == "L" else 1.0)
         if vol is not None and not (dose is not None and dose[1] == "g" and "dextrose" in m.drug):
@@ -989,12 +997,12 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     if route is None:
         own = find_attributes(m.text, labels=("route",)) if _ROUTE_WORD.search(m.text) else []
         if own:
-            route = "IV_INFUSION" if own[0].value == "BOLUS" and m.entry.is_fluid else (
+            route = "IV_INFUSION" if own[0].value == "BOLUS" and m.fluid else (
                 "IV_PUSH" if own[0].value == "BOLUS" else own[0].value)
-    if route is None and m.entry.is_fluid and status == "given" and ev.purpose != "flush" and (
+    if route is None and m.fluid and status == "given" and ev.purpose != "flush" and (
             (vol or 0) >= 100 or vol is None):
         route = "IV_INFUSION"  # a bag hung / started / opened
-    if (route is None and not m.entry.is_fluid and status == "given" and (vol or 0) >= 50
+    if (route is None and not m.fluid and status == "given" and (vol or 0) >= 50
             and m.entry.kind != "home_med"):
         route = "IV_INFUSION"  # a drug mixed in a bag is infused
     if route is None and ev.purpose == "flush":
@@ -1055,7 +1063,7 @@ def _preferred_amounts(text: str, m: Mention, entries: list[tuple[int, int]]) ->
         if len(calc) > 1:  # "= 544 mg, rounded to 540 mg": the last computed amount is the one given
             amounts = [a for a in amounts if a.label != "dose" or a is calc[-1]]
     sep = "\t" if "\t" in row else "|" if "|" in row else None
-    if sep is not None and not m.entry.is_fluid:
+    if sep is not None and not m.fluid:
         later = [a for a in amounts if a.start > m.end and sep in text[m.end:a.start]]
         if any(a.label in ("dose", "concentration") for a in later) or (
                 later and not any(a.label == "dose" for a in amounts)):
@@ -1240,7 +1248,7 @@ def _inherit_times(mentions: list[Mention]) -> None:
             ev = m.event
             if ev is None or ev.time_mentions:
                 continue
-            pool = [x for x in timed if x.entry.is_fluid == m.entry.is_fluid
+            pool = [x for x in timed if x.fluid == m.fluid
                     and x.event.status == ev.status]  # type: ignore[union-attr]
             if not pool:
                 continue
@@ -1337,7 +1345,7 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
         out.append(ev)
         m = by_event.get(id(ev))
         if (m is None or ev.status != "given" or per_start[ev.mention_start] > 1
-                or ev.route not in _REPEAT_ROUTES or m.entry.is_fluid):
+                or ev.route not in _REPEAT_ROUTES or m.fluid):
             continue
         rep = _REPEAT_COUNT.search(text, m.end, max(m.end, m.window_end))
         if rep is None or _SCHEDULE.search(text, m.end, rep.start()) or any(
