@@ -43,6 +43,11 @@ _STATUS_OF = {
     "GIVEN": "given", "NOT_GIVEN": "not_given", "PLANNED": "planned", "ORDERED": "ordered",
     "HISTORICAL": "historical", "UNCERTAIN": "uncertain", "NEGATED": "not_given",
 }
+#: Status categories in decision order (``True``/``False``: only strong / weak cues; ``None``: any).
+_STATUS_ORDER: tuple[tuple[str, bool | None], ...] = (
+    ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
+    ("NEGATED", None), ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
+)
 _PACKAGE_AFTER = re.compile(
     r"\s*(?:/\s*\d[\d.]*\s*m[lL]\b)?\s*(?:single[- ]dose\s+|multi[- ]dose\s+|sdv\s+|mdv\s+)?"
     r"(?:vials?|amps?|ampules?|ampoules?|carpujects?|syringes?|prefilled|pre-filled|bottles?|kits?)\b",
@@ -53,6 +58,7 @@ _INDICATION_BEFORE = re.compile(
     r"\b(?:on|taking|takes)\s+(?:home\s+)?$",
     re.I,
 )
+_SPAN_KEY = operator.attrgetter("start", "end")
 _INDICATION_WORDS = ("on", "taking", "takes")  # the last words of ``_INDICATION_BEFORE`` (before "home")
 _REPEAT_ROUTES = {"IV_PUSH", "IV", "IM", "SQ", "PO", "SL", "PR"}
 _REPEAT_COUNT = re.compile(
@@ -736,9 +742,11 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts
             # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
             cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
                 o is not m and 0 <= o.start - c.end <= 12 for o in context_only))]
-    cats = {c.category for c in cues}
-    if "ALLERGY" in cats:
-        return None, next(c.text for c in cues if c.category == "ALLERGY")
+    by_cat: dict[str, list[Cue]] = {}  # the cues of each category, in cue order
+    for c in cues:
+        by_cat.setdefault(c.category, []).append(c)
+    if "ALLERGY" in by_cat:
+        return None, by_cat["ALLERGY"][0].text
     eff = effects.get(m.section or "", None)
     if eff == "drop":
         return None, m.section
@@ -746,29 +754,28 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts
         return "historical", "indication"
 
     def first(cat: str, strong: bool | None = None) -> Cue | None:
-        cs = [c for c in cues if c.category == cat and (strong is None or c.strong == strong)]
+        cs = by_cat.get(cat)
+        if cs is not None and strong is not None:
+            cs = [c for c in cs if c.strong == strong]
         return min(cs, key=lambda c: abs(c.start - m.start)) if cs else None
 
-    order: list[tuple[str, bool | None]] = [
-        ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
-        ("NEGATED", None),
-        ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
-    ]
-    hist, refused = first("HISTORICAL"), first("NOT_GIVEN", True)
-    if refused is None:
-        refused = first("NEGATED")  # "no"/"denies" lose to "given" but still beat a history cue
-    def gap(c: Cue) -> int:
-        return max(m.start - c.end, c.start - m.end, 0)
+    if by_cat:
+        hist, refused = first("HISTORICAL"), first("NOT_GIVEN", True)
+        if refused is None:
+            refused = first("NEGATED")  # "no"/"denies" lose to "given" but still beat a history cue
 
-    if hist is not None and refused is not None and (gap(refused) < gap(hist) or (
-            refused.end <= m.start and (hist.start >= m.end or 0 <= hist.start - refused.end <= 3))):
-        # "declined Tylenol, has it at home": the cue closest to the drug decides; a negation before the
-        # drug scopes over a history cue after it ("no Motrin PTA") or right after it ("denies taking X")
-        return "not_given", refused.text
-    for cat, strong in order:
-        c = first(cat, strong)
-        if c is not None:
-            return _STATUS_OF[cat], c.text
+        def gap(c: Cue) -> int:
+            return max(m.start - c.end, c.start - m.end, 0)
+
+        if hist is not None and refused is not None and (gap(refused) < gap(hist) or (
+                refused.end <= m.start and (hist.start >= m.end or 0 <= hist.start - refused.end <= 3))):
+            # "declined Tylenol, has it at home": the cue closest to the drug decides; a negation before the
+            # drug scopes over a history cue after it ("no Motrin PTA") or right after it ("denies taking X")
+            return "not_given", refused.text
+        for cat, strong in _STATUS_ORDER:
+            c = first(cat, strong)
+            if c is not None:
+                return _STATUS_OF[cat], c.text
     if eff in ("planned", "ordered") and m.has("time") and m.has("dose", "volume"):
         # "P: Ketorolac 15 mg IV push 1120.": a dosed, clock-timed line with no plan/order wording
         # documents an administration even inside a plan section
@@ -918,8 +925,10 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     dose: tuple[float, str] | None = None
     vol: float | None = None
     preferred = _preferred_amounts(text, m, entries)
+    pref_ids = {id(x) for x in preferred}
     for a in m.attrs:
-        if a.label in ("dose", "concentration", "volume") and a not in preferred:
+        # (identity first: ``in`` on a list compares by identity, then by value)
+        if a.label in ("dose", "concentration", "volume") and id(a) not in pref_ids and a not in preferred:
             continue
         if a.label == "dose" and dose is None:
             dose = dose_of(a)
@@ -1035,7 +1044,7 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         ev.time_mentions = [t for t in ev.time_mentions if not (t.role == "at" and t.end <= m.start)]
     if ev.dose is None:
         ev.confidence *= 0.9
-    ev.spans.sort(key=lambda s: (s.start, s.end))
+    ev.spans.sort(key=_SPAN_KEY)
     return ev
 
 
@@ -1157,7 +1166,7 @@ def _merge_into(prev: AdminEvent, ev: AdminEvent, ongoing: bool = False, complet
         if getattr(prev, attr) is None and getattr(ev, attr) is not None:
             setattr(prev, attr, getattr(ev, attr))
     prev.spans.extend(ev.spans)
-    prev.spans.sort(key=lambda s: (s.start, s.end))
+    prev.spans.sort(key=_SPAN_KEY)
 
 
 def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
