@@ -22,6 +22,7 @@ from infucode.pipeline.extract.resources import load_sections, load_status_rules
 from infucode.pipeline.extract.segmenter import ENTRY_KEY
 from medspacy.context import ConText, ConTextRule
 from medspacy.section_detection import Sectionizer, SectionRule
+from spacy.attrs import IDX, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -131,19 +132,16 @@ class EventAssembler:
 
     def __call__(self, doc: Doc) -> Doc:
         """Assemble events, then drop medspaCy's non-serializable annotations."""
-        text = doc.text
+        text, sent_starts = text_and_sentence_starts(doc)
         entries = [tuple(x) for x in doc.user_data.get(ENTRY_KEY, [])] or [(0, len(text))]
-        sent_starts = sentence_start_chars(doc)
-        spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
+        drug_spans = [(sp.start_char, sp.end_char, sp.kb_id_, sp.id_)
+                      for sp in doc.spans[DRUG_KEY]] if DRUG_KEY in doc.spans else []
         raw = doc.user_data.get(CUES_KEY, {})
         cues: dict[tuple[int, int], list[Cue]] = {}
-        for sp in spans:
-            cues[(sp.start_char, sp.end_char)] = [
-                Cue(c[0], c[1], c[2], c[3], c[4]) for c in raw.get(f"{sp.start_char}:{sp.end_char}", [])]
+        for s, e, _, _ in drug_spans:
+            cues[(s, e)] = [Cue(c[0], c[1], c[2], c[3], c[4]) for c in raw.get(f"{s}:{e}", ())]
         sections = self._section_extents(doc, text, entries)
-        events = assemble(text, entries, sent_starts,
-                          [(s.start_char, s.end_char, s.kb_id_, s.id_) for s in spans],
-                          cues, sections, self.effects)
+        events = assemble(text, entries, sent_starts, drug_spans, cues, sections, self.effects)
         doc.user_data[EVENTS_KEY] = [_event_to_data(e) for e in events]
         _cleanup(doc)
         return doc
@@ -177,6 +175,45 @@ class EventAssembler:
             body_end = doc[sec.body_end - 1].idx + len(doc[sec.body_end - 1]) if sec.body_end else end
             out.append((t0, min(end, max(body_end, t_end)), sec.category))
         return out
+
+
+#: ORTH hash -> token text, shared by all Docs of the process (the vocabulary's strings never change)
+_ORTH_TEXT: dict[int, str] = {}
+_ORTH_TEXT_MAX = 200_000
+
+
+def _join_tokens(doc: Doc, rows: list[list[int]]) -> str:
+    """Join the token texts of ``rows`` (``[ORTH, SPACY, ...]`` per token) into the Doc text."""
+    strings = doc.vocab.strings
+    cache = _ORTH_TEXT
+    if len(cache) > _ORTH_TEXT_MAX:
+        cache.clear()  # bounded: a long batch of notes keeps meeting new words
+    out: list[str] = []
+    add = out.append
+    for row in rows:
+        orth = row[0]
+        w = cache.get(orth)
+        if w is None:
+            w = cache[orth] = strings[orth]
+        add(w)
+        if row[1]:
+            add(" ")
+    return "".join(out)
+
+
+def doc_text(doc: Doc) -> str:
+    """Return ``doc.text`` from one array of the token texts and trailing spaces (no Token objects)."""
+    return _join_tokens(doc, doc.to_array([ORTH, SPACY]).tolist())
+
+
+def text_and_sentence_starts(doc: Doc) -> tuple[str, list[int]]:
+    """Return ``(doc.text, sentence_start_chars(doc))`` from one token array."""
+    if len(doc) == 0 or "sents" in doc.user_hooks or not doc.has_annotation("SENT_START"):
+        return doc_text(doc), sentence_start_chars(doc)
+    rows = doc.to_array([ORTH, SPACY, SENT_START, IDX]).tolist()
+    # SENT_START is unsigned in the array: 1 marks a start (-1 "not a start" reads as 2**64 - 1)
+    starts = [rows[0][3]] + [r[3] for r in rows[1:] if r[2] == 1]
+    return _join_tokens(doc, rows), starts
 
 
 def _cleanup(doc: Doc) -> None:

@@ -117,3 +117,21 @@ def test_clone_event_equals_a_deep_copy_and_shares_no_mutable_part():
     c.time_mentions[0].role = "pause"
     c.spans.append(Span(30, 31, "TIME", "x"))
     assert ev.time_mentions[0].role == "start" and len(ev.spans) == 2
+
+
+_DOC_TEXTS = [
+    "", " ", "x", "  leading spaces", "trailing  \n", "a  b\n\n c\t d", "x\u00a0y  z", "One. Two! Three?",
+    "1410: NS 1 L bolus started @ 125 mL/hr R AC 20g.\n1510 bolus complete.  Zofran 4 mg IVP given.",
+    "Meds:\n- Vanc 1.5 g IV q12h\n- [x] KCl 20 mEq PO\n\n\nPt refused Tylenol.",
+]
+
+
+def test_doc_text_and_sentence_starts_match_spacy(nlp):
+    from infucode.pipeline.extract.fastdoc import sentence_start_chars
+    from infucode.pipeline.extract.nlp import doc_text, text_and_sentence_starts
+
+    for t in _DOC_TEXTS:
+        doc = nlp(t)
+        assert doc_text(doc) == doc.text == t
+        assert text_and_sentence_starts(doc) == (t, sentence_start_chars(doc))
+        assert doc_text(nlp.make_doc(t)) == t
