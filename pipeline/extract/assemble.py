@@ -107,6 +107,7 @@ _TIME_LIST_GAP = re.compile(
 _ROUTE_WORD = re.compile(r"\b(?:gtt|drip|infusion|bolus|push|ivp|ivpb|neb|patch|inhaler|iv|im|po|sq)\b", re.I)
 _DRIP_WORD = re.compile(r"\b(?:gtt|drip|infusion)\b", re.I)
 _START_WORDS = re.compile(r"\b(?:started|hung|new\s+bag|initiated|begun|began)\b", re.I)
+_BARE_COMPLETION = re.compile(r"[\s\d:apm.-]*(?:complete|completed|finished|infused|stopped)\b", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
 _PAREN_CLOSE = re.compile(r"^\s*[)\]]")
 _NAME_PAIR_GAP = re.compile(r"[^\d;.\n|,()\[\]]{1,20}")
@@ -159,7 +160,10 @@ class Mention:
 
     def has(self, *labels: str) -> bool:
         """Return True when an attribute with one of ``labels`` is linked."""
-        return any(a.label in labels for a in self.attrs)
+        for a in self.attrs:
+            if a.label in labels:
+                return True
+        return False
 
 
 def assemble(
@@ -243,10 +247,11 @@ def assemble(
             if la is None or la.value == "range" or not prefix_ok:
                 continue
         leading[ei] = la
-    lead_spans = {(a.start, a.end) for a in leading.values()}
-    lead_pos = {i for s, e in lead_spans for i in range(s, e)}
-    attrs = [a for a in attrs if not (a.label == "time" and (
-        (a.start, a.end) in lead_spans or any(i in lead_pos for i in range(a.start, a.end))))]
+    if leading:  # drop the times overlapping an entry's leading time
+        lead_spans = {(a.start, a.end) for a in leading.values()}
+        lead_pos = {i for s, e in lead_spans for i in range(s, e)}
+        attrs = [a for a in attrs if not (a.label == "time" and (
+            (a.start, a.end) in lead_spans or any(i in lead_pos for i in range(a.start, a.end))))]
     _link(text, entries, mentions, attrs, entry_of, sent_of, set())
     _share_coordinated(text, mentions)
     _diluents_and_mixtures(text, mentions, misc, entries)
@@ -1200,8 +1205,8 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         t = times[0] if times else (leading.get(ei) if first_sentence or ei in leading and not entry_has_drug
                                     else None)
         window = events[max(0, bisect.bisect_left(ev_starts, s) - 40):bisect.bisect_left(ev_starts, s)]
-        if misc["all_given_sentence"].search(seg):
-            recent = [ev for ev in window if ev.entry_index >= ei - 2 and ev.status in ("planned", "ordered")]
+        recent = [ev for ev in window if ev.entry_index >= ei - 2 and ev.status in ("planned", "ordered")]
+        if recent and misc["all_given_sentence"].search(seg):
             for ev in recent:
                 ev.status, ev.status_cue = "given", "anaphora:" + seg.strip()[:40].lower()
                 if not ev.time_mentions and t is not None:
@@ -1210,6 +1215,8 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         if t is None:
             continue
         before = [ev for ev in window if ev.status == "given"]
+        if not before:
+            continue  # every rule below updates one of the given events before the sentence
         if misc["verb_led_sentence"].match(seg) and before and before[-1].entry_index >= ei - 1 and not any(
                 x.role in ("start", "at", "range") for x in before[-1].time_mentions):
             last = before[-1]
@@ -1227,8 +1234,7 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
             continue
         if not _END_WORDS.search(seg) or misc["post_infusion_exclude"].search(seg):
             continue
-        if not (misc["anaphora_infusion"].search(seg) or re.match(
-                r"[\s\d:apm.-]*(?:complete|completed|finished|infused|stopped)\b", seg, re.I)):
+        if not (misc["anaphora_infusion"].search(seg) or _BARE_COMPLETION.match(seg)):
             continue
         open_inf = [ev for ev in before if ev.route in ("IV_INFUSION", None, "IV") and ev.purpose != "flush"
                     and not any(x.role in ("end", "range") for x in ev.time_mentions)
