@@ -182,47 +182,52 @@ _ORTH_TEXT: dict[int, str] = {}
 _ORTH_TEXT_MAX = 200_000
 
 
-def _join_tokens(doc: Doc, rows: list[list[int]]) -> str:
-    """Join the token texts of ``rows`` (``[ORTH, SPACY, ...]`` per token) into the Doc text."""
+def _join_tokens(doc: Doc, orths: list[int], spaces: list[int]) -> str:
+    """Join the token texts (ORTH hashes) and their trailing spaces into the Doc text."""
     strings = doc.vocab.strings
     cache = _ORTH_TEXT
     if len(cache) > _ORTH_TEXT_MAX:
         cache.clear()  # bounded: a long batch of notes keeps meeting new words
     out: list[str] = []
     add = out.append
-    for row in rows:
-        orth = row[0]
+    for orth, space in zip(orths, spaces, strict=True):
         w = cache.get(orth)
         if w is None:
             w = cache[orth] = strings[orth]
         add(w)
-        if row[1]:
+        if space:
             add(" ")
     return "".join(out)
 
 
 def doc_text(doc: Doc) -> str:
     """Return ``doc.text`` from one array of the token texts and trailing spaces (no Token objects)."""
-    return _join_tokens(doc, doc.to_array([ORTH, SPACY]).tolist())
+    arr = doc.to_array([ORTH, SPACY])
+    return _join_tokens(doc, arr[:, 0].tolist(), arr[:, 1].tolist())
 
 
 def text_and_sentence_starts(doc: Doc) -> tuple[str, list[int]]:
     """Return ``(doc.text, sentence_start_chars(doc))`` from one token array."""
     if len(doc) == 0 or "sents" in doc.user_hooks or not doc.has_annotation("SENT_START"):
         return doc_text(doc), sentence_start_chars(doc)
-    rows = doc.to_array([ORTH, SPACY, SENT_START, IDX]).tolist()
+    arr = doc.to_array([ORTH, SPACY, SENT_START, IDX])
     # SENT_START is unsigned in the array: 1 marks a start (-1 "not a start" reads as 2**64 - 1)
-    starts = [rows[0][3]] + [r[3] for r in rows[1:] if r[2] == 1]
-    return _join_tokens(doc, rows), starts
+    starts = [int(arr[0, 3]), *arr[1:, 3][arr[1:, 2] == 1].tolist()]
+    return _join_tokens(doc, arr[:, 0].tolist(), arr[:, 1].tolist()), starts
+
+
+#: ``doc.user_data`` extension names (keys ``("._.", name, ...)``) that :func:`_cleanup` removes
+_MEDSPACY_KEYS = frozenset((
+    "context_graph", "modifiers", "sections", "section", "section_category", "section_title", "section_body",
+    "section_span", "section_rule", "section_parent"))
 
 
 def _cleanup(doc: Doc) -> None:
     """Remove medspaCy objects (ConText graph, modifiers, sections) that cannot be serialized."""
-    for key in list(doc.user_data):
-        if isinstance(key, tuple) and len(key) >= 2 and key[0] == "._." and key[1] in (
-                "context_graph", "modifiers", "sections", "section", "section_category", "section_title",
-                "section_body", "section_span", "section_rule", "section_parent"):
-            del doc.user_data[key]
+    ud = doc.user_data
+    names = _MEDSPACY_KEYS
+    for key in [k for k in ud if type(k) is tuple and len(k) >= 2 and k[0] == "._." and k[1] in names]:
+        del ud[key]
 
 
 def _event_to_data(ev: AdminEvent) -> dict[str, Any]:
