@@ -182,7 +182,7 @@ def assemble(
     text
         The note text.
     entries
-        ``(start, end)`` character spans of entries (see ``segmenter``).
+        ``(start, end)`` character spans of entries (see ``segmenter``), in text order and not overlapping.
     sentence_starts
         Sorted character offsets where sentences start.
     drug_spans

@@ -226,7 +226,7 @@ def _cleanup(doc: Doc) -> None:
     """Remove medspaCy objects (ConText graph, modifiers, sections) that cannot be serialized."""
     ud = doc.user_data
     names = _MEDSPACY_KEYS
-    for key in [k for k in ud if type(k) is tuple and len(k) >= 2 and k[0] == "._." and k[1] in names]:
+    for key in [k for k in ud if isinstance(k, tuple) and len(k) >= 2 and k[0] == "._." and k[1] in names]:
         del ud[key]
 
 
