@@ -14,12 +14,14 @@ Steps (per note):
 from __future__ import annotations
 
 import bisect
-import copy
+import itertools
+import operator
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
+from infucode.annotations.schema import AdminEvent, Dose, Relation, Span, TimeMention, Waste
 from infucode.pipeline.extract.attributes import (
     SPAN_LABEL,
     Attr,
@@ -33,11 +35,19 @@ from infucode.pipeline.extract.attributes import (
 )
 from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon
 
+EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
+#: ``ev -> tuple`` of the values of every ``AdminEvent`` field, in ``EVENT_FIELDS`` order.
+event_values = operator.attrgetter(*EVENT_FIELDS)
 _ROUTE_RANK = {"IV_PUSH": 3, "IV_INFUSION": 3, "IV": 1}
 _STATUS_OF = {
     "GIVEN": "given", "NOT_GIVEN": "not_given", "PLANNED": "planned", "ORDERED": "ordered",
     "HISTORICAL": "historical", "UNCERTAIN": "uncertain", "NEGATED": "not_given",
 }
+#: Status categories in decision order (``True``/``False``: only strong / weak cues; ``None``: any).
+_STATUS_ORDER: tuple[tuple[str, bool | None], ...] = (
+    ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
+    ("NEGATED", None), ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
+)
 _PACKAGE_AFTER = re.compile(
     r"\s*(?:/\s*\d[\d.]*\s*m[lL]\b)?\s*(?:single[- ]dose\s+|multi[- ]dose\s+|sdv\s+|mdv\s+)?"
     r"(?:vials?|amps?|ampules?|ampoules?|carpujects?|syringes?|prefilled|pre-filled|bottles?|kits?)\b",
@@ -48,6 +58,8 @@ _INDICATION_BEFORE = re.compile(
     r"\b(?:on|taking|takes)\s+(?:home\s+)?$",
     re.I,
 )
+_SPAN_KEY = operator.attrgetter("start", "end")
+_INDICATION_WORDS = ("on", "taking", "takes")  # the last words of ``_INDICATION_BEFORE`` (before "home")
 _REPEAT_ROUTES = {"IV_PUSH", "IV", "IM", "SQ", "PO", "SL", "PR"}
 _REPEAT_COUNT = re.compile(
     r"(?<![\w/])(?:x|times)\s?([2-5])(?:\s*doses?)?\b(?!\s*(?:/|d\b|days?|hrs?\b|h\b|hours?|wks?|weeks?|min|"
@@ -86,12 +98,16 @@ _FLUSH_GAP = re.compile(r"[,;.|]|->")
 _CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
 # the look-behind only skips starts inside a word run, where no match can begin if none began at its start
 _CUED_TIME = re.compile(r"(?<![a-z/'\-])[a-z/'\-]+\s*:?\s*@?\s*\(?\d{1,2}:?\d{2}\b", re.I)
+#: Contained in every match of ``_CUED_TIME`` (``\d{1,2}:?\d{2}``): a cheap test before the substitution.
+_CLOCK_DIGITS = re.compile(r"\d:?\d\d")
+_NON_DIGIT = re.compile(r"\D")
 _TIME_LIST_GAP = re.compile(
     r"\s*[(,;&]?\s*(?:and\s+|then\s+)?(?:(?:again|repeated)\s+)?(?:at\s+|@\s*)?", re.I
 )
 _ROUTE_WORD = re.compile(r"\b(?:gtt|drip|infusion|bolus|push|ivp|ivpb|neb|patch|inhaler|iv|im|po|sq)\b", re.I)
 _DRIP_WORD = re.compile(r"\b(?:gtt|drip|infusion)\b", re.I)
 _START_WORDS = re.compile(r"\b(?:started|hung|new\s+bag|initiated|begun|began)\b", re.I)
+_BARE_COMPLETION = re.compile(r"[\s\d:apm.-]*(?:complete|completed|finished|infused|stopped)\b", re.I)
 _PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
 _PAREN_CLOSE = re.compile(r"^\s*[)\]]")
 _NAME_PAIR_GAP = re.compile(r"[^\d;.\n|,()\[\]]{1,20}")
@@ -134,15 +150,20 @@ class Mention:
     sent_start: int = 0
     sent_end: int = 0
     event: AdminEvent | None = None
+    #: normalized generic name and "is an IV fluid" of ``entry`` (read very often; set once)
+    drug: str = field(init=False, default="")
+    fluid: bool = field(init=False, default=False)
 
-    @property
-    def drug(self) -> str:
-        """Normalized generic name."""
-        return self.entry.drug
+    def __post_init__(self) -> None:
+        self.drug = self.entry.drug
+        self.fluid = self.entry.is_fluid
 
     def has(self, *labels: str) -> bool:
         """Return True when an attribute with one of ``labels`` is linked."""
-        return any(a.label in labels for a in self.attrs)
+        for a in self.attrs:
+            if a.label in labels:
+                return True
+        return False
 
 
 def assemble(
@@ -161,7 +182,7 @@ def assemble(
     text
         The note text.
     entries
-        ``(start, end)`` character spans of entries (see ``segmenter``).
+        ``(start, end)`` character spans of entries (see ``segmenter``), in text order and not overlapping.
     sentence_starts
         Sorted character offsets where sentences start.
     drug_spans
@@ -175,8 +196,10 @@ def assemble(
     """
     lex = load_lexicon()
     misc = compiled_misc()
-    entry_of = _index_lookup([s for s, _ in entries])
+    entry_starts = [s for s, _ in entries]
+    entry_of = _index_lookup(entry_starts)
     sent_of = _index_lookup(sentence_starts)
+    section_of = section_lookup(sections)
 
     mentions: list[Mention] = []
     for s, e, key, rule in drug_spans:
@@ -184,11 +207,9 @@ def assemble(
         if le is None:
             continue
         m = Mention(s, e, text[s:e], le, rule, entry_of(s), sent_of(s), list(cues.get((s, e), [])))
-        for a, b, cat in sections:
-            if a <= s < b:
-                m.section = cat
+        m.section = section_of(s)
         mentions.append(m)
-    mentions = [m for m in mentions if not (m.entry.is_fluid and misc["not_a_drug_after"].match(text, m.end))]
+    mentions = [m for m in mentions if not (m.fluid and misc["not_a_drug_after"].match(text, m.end))]
     # "vanc trough 15.2", "lithium level pending", "ASA III": a lab/test of the drug or the anaesthesia class
     # (kept when its sentence says the drug was given/held: "vanc trough pending, 2300 dose held")
     mentions = [m for m in mentions if not (misc["not_admin_at"].match(text, m.start) or (
@@ -198,12 +219,12 @@ def assemble(
     for m in mentions:
         # "Kcentra ordered for INR 3.1 on warfarin - given ...": the drug of an indication phrase is
         # context (a home med), never the anchor of the administration around it
-        m.context_only = bool(_INDICATION_BEFORE.search(text[max(0, m.start - 60):m.start]))
+        m.context_only = indication_before(text[max(0, m.start - 60):m.start])
     for i, m in enumerate(mentions):
         ee = entries[m.entry_index][1] if m.entry_index < len(entries) else len(text)
         nx = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
         m.window_end = min(ee, nx)
-        si = sent_of(m.start)
+        si = m.sentence
         m.sent_start = sentence_starts[si] if si < len(sentence_starts) else m.start
         m.sent_end = min(ee, sentence_starts[si + 1] if si + 1 < len(sentence_starts) else len(text))
 
@@ -226,10 +247,11 @@ def assemble(
             if la is None or la.value == "range" or not prefix_ok:
                 continue
         leading[ei] = la
-    lead_spans = {(a.start, a.end) for a in leading.values()}
-    lead_pos = {i for s, e in lead_spans for i in range(s, e)}
-    attrs = [a for a in attrs if not (a.label == "time" and (
-        (a.start, a.end) in lead_spans or any(i in lead_pos for i in range(a.start, a.end))))]
+    if leading:  # drop the times overlapping an entry's leading time
+        lead_spans = {(a.start, a.end) for a in leading.values()}
+        lead_pos = {i for s, e in lead_spans for i in range(s, e)}
+        attrs = [a for a in attrs if not (a.label == "time" and (
+            (a.start, a.end) in lead_spans or any(i in lead_pos for i in range(a.start, a.end))))]
     _link(text, entries, mentions, attrs, entry_of, sent_of, set())
     _share_coordinated(text, mentions)
     _diluents_and_mixtures(text, mentions, misc, entries)
@@ -240,10 +262,12 @@ def assemble(
     by_drug: dict[str, list[AdminEvent]] = {}
     ev_entry: dict[int, int] = {}
     merged_bags: set[int] = set()
+    m_starts = [x.start for x in mentions]
+    context_only = [x for x in mentions if x.context_only]
     for m in mentions:
         if m.drop or m.diluent_of is not None:
             continue
-        status, cue = _status(m, mentions, section_effects)
+        status, cue = _status(m, mentions, section_effects, m_starts, context_only)
         if status is None:
             continue
         if (status in ("given", "planned", "ordered") and text[m.start:m.sent_end].rstrip().endswith("?")
@@ -284,10 +308,13 @@ def assemble(
     # infusate ids and event ids in text order
     events.sort(key=lambda e: e.mention_start)
     infusates: dict[int, str] = {}
+    n_members: dict[int, int] = {}
     for m in mentions:
         if m.event is not None and m.infusate is not None:
-            members = [x for x in mentions if x.infusate == m.infusate and x.event is not None]
-            if len(members) > 1:
+            n_members[m.infusate] = n_members.get(m.infusate, 0) + 1
+    for m in mentions:
+        if m.event is not None and m.infusate is not None:
+            if n_members[m.infusate] > 1:
                 m.event.infusate_id = infusates.setdefault(m.infusate, f"i{len(infusates) + 1}")
     for i, ev in enumerate(events, 1):
         ev.event_id = f"e{i}"
@@ -297,9 +324,76 @@ def assemble(
 # -- helpers -------------------------------------------------------------------------------------------
 
 
+def indication_before(before: str) -> bool:
+    """Tell whether ``before`` (the text right before a drug) ends in an indication phrase.
+
+    Same as ``bool(_INDICATION_BEFORE.search(before))``.
+
+    The regex tries every position; a match must end with "on"/"taking"/"takes" (+ "home") and whitespace, so
+    text not ending that way is answered without it. Non-ASCII tails (Unicode case folding) go to the regex.
+    """
+    r = before.rstrip()
+    if len(r) == len(before):
+        return False  # the match ends in ``\s+``: no trailing whitespace, no match
+    tail = r[-12:]
+    if tail.isascii():
+        low = tail.lower()
+        if not low.endswith(_INDICATION_WORDS):
+            if not low.endswith("home"):
+                return False
+            r2 = r[:-4]
+            r3 = r2.rstrip()
+            if len(r3) == len(r2):
+                return False
+            tail = r3[-12:]
+            if tail.isascii() and not tail.lower().endswith(_INDICATION_WORDS):
+                return False
+    return bool(_INDICATION_BEFORE.search(before))
+
+
 def _index_lookup(starts: list[int]) -> Any:
     def find(pos: int) -> int:
         return max(0, bisect.bisect_right(starts, pos) - 1)
+
+    return find
+
+
+def entry_containing(entries: list[tuple[int, int]], entry_starts: list[int], pos: int) -> int | None:
+    """Return the index of the entry whose ``[start, end)`` holds ``pos`` (None when none does).
+
+    ``entries`` are in text order and do not overlap (as the segmenter makes them), ``entry_starts`` their
+    start offsets: the same as the first ``i`` with ``entries[i][0] <= pos < entries[i][1]``.
+    """
+    i = bisect.bisect_right(entry_starts, pos) - 1
+    return i if i >= 0 and pos < entries[i][1] else None
+
+
+def section_lookup(sections: list[tuple[int, int, str]]) -> Callable[[int], str | None]:
+    """Return ``pos -> category`` of the last section (in list order) whose ``[start, end)`` holds ``pos``.
+
+    Sections in text order (by start) are searched by bisection, walking back only while an earlier
+    section can still reach ``pos``; other orders fall back to the plain scan.
+    """
+    starts = [a for a, _, _ in sections]
+
+    def scan(pos: int) -> str | None:
+        cat = None
+        for a, b, c in sections:
+            if a <= pos < b:
+                cat = c
+        return cat
+
+    if any(x > y for x, y in zip(starts, starts[1:], strict=False)):
+        return scan
+    reach = list(itertools.accumulate((b for _, b, _ in sections), max))
+
+    def find(pos: int) -> str | None:
+        i = bisect.bisect_right(starts, pos) - 1
+        while i >= 0 and reach[i] > pos:
+            if sections[i][1] > pos:
+                return sections[i][2]
+            i -= 1
+        return None
 
     return find
 
@@ -349,16 +443,22 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         if id(a) in leading_ids:
             continue  # entry timestamps are handled per event
         ei = entry_of(a.start)
-        ms = by_entry.get(ei, [])
+        ms = by_entry.get(ei)
         if not ms:
             continue
-        k = bisect.bisect_right(starts_by_entry[ei], a.start)
-        prev = next((m for m in reversed(ms[:k]) if m.end <= a.start), None) if k else None
-        k2 = bisect.bisect_left(starts_by_entry[ei], a.end)
+        st = starts_by_entry[ei]
+        k = bisect.bisect_right(st, a.start)
+        prev = None
+        for j in range(k - 1, -1, -1):
+            if ms[j].end <= a.start:
+                prev = ms[j]
+                break
+        k2 = bisect.bisect_left(st, a.end)
         nxt = ms[k2] if k2 < len(ms) else None
+        sa = sent_of(a.start)  # (``Mention.sentence`` is ``sent_of(start)``)
         target: Mention | None = None
         if a.label == "purpose" and a.value == "flush":
-            near = [m for m in ms if (m.entry.is_fluid or m.drug == "heparin") and (
+            near = [m for m in ms if (m.fluid or m.drug == "heparin") and (
                 (m.start >= a.end and m.start - a.end <= 45 and not _FLUSH_GAP.search(text[a.end:m.start]))
                 or (m.end <= a.start and a.start - m.end <= 25
                     and not _FLUSH_GAP.search(text[m.end:a.start])))]
@@ -371,7 +471,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
                 target.attrs.append(a)
             continue
         if a.label == "waste":
-            cands = [m for m in ms if m.end <= a.start and not m.entry.is_fluid] or ([prev] if prev else [])
+            cands = [m for m in ms if m.end <= a.start and not m.fluid] or ([prev] if prev else [])
             if cands:
                 cands[-1].attrs.append(a)
             continue
@@ -379,23 +479,23 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
                 text[a.end:nxt.start]):
             target = nxt
         elif prev is not None:
-            same_sentence = sent_of(prev.start) == sent_of(a.start)
+            same_sentence = prev.sentence == sa
             between = text[prev.end:a.start]
             calc = a.label == "dose" and misc_calc.search(text, max(0, a.start - 14), a.start)
             if calc and not any(x.label == "dose" and x.start > prev.end for x in prev.attrs):
                 target = prev  # "8 mg/kg x 68 kg = 544 mg": the computed dose of the drug above
-            elif not same_sentence and (nxt is None or sent_of(nxt.start) != sent_of(a.start)) and (
+            elif not same_sentence and (nxt is None or nxt.sentence != sa) and (
                     a.label in ("dose", "route", "site", "time")) and _admin_clause_after_semicolon(
                     text, prev.end, a):
                 target = prev  # "Velcade 3.5 mg vial reconstituted; 2.6 mg administered subcut at 1015"
             elif a.label in ("dose", "volume", "concentration", "rate", "route") and not same_sentence:
-                target = nxt if (nxt is not None and sent_of(nxt.start) == sent_of(a.start)) else None
+                target = nxt if (nxt is not None and nxt.sentence == sa) else None
                 if target is None and _is_cells(between):
                     target = prev  # flowsheet/MAR row or block: one drug, its cells after it
             elif a.label == "site" and not same_sentence and not _is_cells(between):
                 target = None
             elif a.label == "time" and not same_sentence and not _is_cells(between) and not any(
-                    sent_of(x.start) == sent_of(a.start) for x in ms) and time_role(
+                    x.sentence == sa for x in ms) and time_role(
                     text, a, entries[ei][0]) == "at":
                 target = None  # "Pt to CT at 1140." is not about the drug of an earlier sentence
             else:
@@ -403,10 +503,10 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             if (target is prev and nxt is not None and a.label in ("time", "route", "line_cue", "site")
                     and _SEPARATE_CLAUSE.search(between)
                     and not _SEPARATE_CLAUSE.search(text[a.end:nxt.start])
-                    and sent_of(nxt.start) == sent_of(a.start)
+                    and nxt.sentence == sa
                     and not any(x.label == a.label for x in nxt.attrs)):
                 target = nxt  # "...; at 1410 zofran 4 mg": a cue opening the next clause
-        elif nxt is not None and (sent_of(nxt.start) == sent_of(a.start) or (
+        elif nxt is not None and (nxt.sentence == sa or (
                 a.label == "time" and not text[a.end:nxt.start].strip(" \t:-|\n"))):
             target = nxt
         if target is not None:
@@ -498,7 +598,7 @@ def _forward_gap(gap: str) -> bool:
 
 
 def _nearest_fluid(a: Attr, ms: list[Mention], sent_of: Any) -> Mention | None:
-    fl = [m for m in ms if m.entry.is_fluid or m.drug in ("heparin",)]
+    fl = [m for m in ms if m.fluid or m.drug in ("heparin",)]
     same = [m for m in fl if sent_of(m.start) == sent_of(a.start)]
     pool = same or []
     if not pool:
@@ -511,23 +611,23 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
     """Fold admixture diluents into their drug; mark bag components with a shared infusate number."""
     n_inf = 0
     for i, fl in enumerate(mentions):
-        if i > 0 and not fl.entry.is_fluid and _RECON_BEFORE.search(text[max(0, fl.start - 40):fl.start]):
+        if i > 0 and not fl.fluid and _RECON_BEFORE.search(text[max(0, fl.start - 40):fl.start]):
             # "ceftriaxone 1 g reconstituted with 1% lidocaine 2.1 mL IM": the diluent is no administration
             host = mentions[i - 1]
-            if host.diluent_of is None and host.entry_index == fl.entry_index and not host.entry.is_fluid:
+            if host.diluent_of is None and host.entry_index == fl.entry_index and not host.fluid:
                 fl.diluent_of = host
                 have = {a.label for a in host.attrs}
                 host.attrs.extend(a for a in fl.attrs if a.label not in have and a.label not in (
                     "dose", "volume", "concentration"))
                 host.alias_spans.append((fl.start, fl.end))
             continue
-        if not fl.entry.is_fluid or i == 0:
+        if not fl.fluid or i == 0:
             continue
         host = mentions[i - 1]
         if host.diluent_of is not None or fl.entry_index - host.entry_index > 1:
             continue
         sent_lo = max(entries_[fl.entry_index][0], text.rfind(".", 0, fl.start) + 1)
-        if not host.entry.is_fluid and misc["diluent_verbs"].search(text, sent_lo, fl.start):
+        if not host.fluid and misc["diluent_verbs"].search(text, sent_lo, fl.start):
             fl.diluent_of = host
             have = {a.label for a in host.attrs}
             host.attrs.extend(a for a in fl.attrs if a.label not in have or a.label in ("time", "line_cue"))
@@ -536,7 +636,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
         if host.entry_index != fl.entry_index:
             fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start])
             before_fl = text[entries_[fl.entry_index][0]:fl_first]
-            if host.entry.is_fluid or not _IN_BAG.search(before_fl):
+            if host.fluid or not _IN_BAG.search(before_fl):
                 continue
             fl.diluent_of = host
             have = {a.label for a in host.attrs}
@@ -548,7 +648,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
         gap = text[gap_start:gap_end]
         vol = next((volume_ml_of(a) for a in fl.attrs if a.label == "volume"), None)
         fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start and a.label == "volume"])
-        if (not host.entry.is_fluid and host.drug not in misc["fluid_additives"] and vol is not None
+        if (not host.fluid and host.drug not in misc["fluid_additives"] and vol is not None
                 and vol <= misc["diluent_max_ml"] and not misc["diluent_connectors"].match(gap)
                 and 0 <= fl_first - host.end <= _DILUENT_REACH and _IN_BAG.search(text, gap_start, fl_first)
                 and not _NEW_SENTENCE_OR_LINE.search(text, host.end, fl_first)):
@@ -561,7 +661,7 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
             continue
         conc_host = next((a for a in host.attrs if a.label == "concentration" and volume_ml_of(a)), None)
         if misc["diluent_connectors"].match(gap) or (conc_host is not None and not gap.strip()):
-            if host.entry.is_fluid:
+            if host.fluid:
                 continue
             if host.drug in misc["fluid_additives"] and ((vol or 0) >= misc["mixture_min_ml"] or any(
                     a.rule == _PER_LITER for a in host.attrs)):
@@ -579,17 +679,17 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
                     continue
                 host.attrs.append(a)
             host.alias_spans.append((fl.start, fl.end))
-        elif host.entry.is_fluid and misc["mixture_connectors"].match(gap) is None:
+        elif host.fluid and misc["mixture_connectors"].match(gap) is None:
             continue
     # "D5 1/2NS with 20 mEq KCl", "NS 1000 mL + KCl 20 mEq + MgSO4 2 g": a bag and its additives
     for i, fl in enumerate(mentions[:-1]):
-        if not fl.entry.is_fluid or fl.infusate is not None or fl.diluent_of is not None:
+        if not fl.fluid or fl.infusate is not None or fl.diluent_of is not None:
             continue
         group = [fl]
         j = i + 1
         while j < len(mentions):
             prev, nxt = mentions[j - 1], mentions[j]
-            if nxt.entry.is_fluid or nxt.entry_index != fl.entry_index:
+            if nxt.fluid or nxt.entry_index != fl.entry_index:
                 break
             gap_start = max([prev.end] + [a.end for a in prev.attrs
                                           if a.start >= prev.end and a.end <= nxt.start])
@@ -621,22 +721,37 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
                                         if prev.end <= a.start <= mentions[k + 1].start])
             gap_end = min([mentions[k + 1].start] + [a.start for a in mentions[k + 1].attrs
                                                       if own_end <= a.start < mentions[k + 1].start])
-            if prev.entry.is_fluid or not _LIST_GAP.fullmatch(text[own_end:gap_end]):
+            if prev.fluid or not _LIST_GAP.fullmatch(text[own_end:gap_end]):
                 break
             prev.infusate = m.infusate
             k -= 1
 
 
-def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tuple[str | None, str | None]:
-    """Return the final status of a mention (None = no event) and the cue text that set it."""
-    cues = [c for c in m.cues if not _blocked(c, m, mentions)]
-    if not m.context_only:
-        # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
-        cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
-            o.context_only and o is not m and 0 <= o.start - c.end <= 12 for o in mentions))]
-    cats = {c.category for c in cues}
-    if "ALLERGY" in cats:
-        return None, next(c.text for c in cues if c.category == "ALLERGY")
+def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts: list[int] | None = None,
+            context_only: list[Mention] | None = None) -> tuple[str | None, str | None]:
+    """Return the final status of a mention (None = no event) and the cue text that set it.
+
+    ``starts`` (the start offsets of ``mentions``) and ``context_only`` (its context-only mentions) are
+    computed here when not given; a caller deciding every mention of a note passes them once.
+    """
+    if m.cues:
+        if starts is None:
+            starts = [o.start for o in mentions]
+        cues = [c for c in m.cues if not _blocked(c, m, mentions, starts)]
+    else:
+        cues = []
+    if not m.context_only and cues:
+        if context_only is None:
+            context_only = [o for o in mentions if o.context_only]
+        if context_only:
+            # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
+            cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
+                o is not m and 0 <= o.start - c.end <= 12 for o in context_only))]
+    by_cat: dict[str, list[Cue]] = {}  # the cues of each category, in cue order
+    for c in cues:
+        by_cat.setdefault(c.category, []).append(c)
+    if "ALLERGY" in by_cat:
+        return None, by_cat["ALLERGY"][0].text
     eff = effects.get(m.section or "", None)
     if eff == "drop":
         return None, m.section
@@ -644,29 +759,28 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tup
         return "historical", "indication"
 
     def first(cat: str, strong: bool | None = None) -> Cue | None:
-        cs = [c for c in cues if c.category == cat and (strong is None or c.strong == strong)]
+        cs = by_cat.get(cat)
+        if cs is not None and strong is not None:
+            cs = [c for c in cs if c.strong == strong]
         return min(cs, key=lambda c: abs(c.start - m.start)) if cs else None
 
-    order: list[tuple[str, bool | None]] = [
-        ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
-        ("NEGATED", None),
-        ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
-    ]
-    hist, refused = first("HISTORICAL"), first("NOT_GIVEN", True)
-    if refused is None:
-        refused = first("NEGATED")  # "no"/"denies" lose to "given" but still beat a history cue
-    def gap(c: Cue) -> int:
-        return max(m.start - c.end, c.start - m.end, 0)
+    if by_cat:
+        hist, refused = first("HISTORICAL"), first("NOT_GIVEN", True)
+        if refused is None:
+            refused = first("NEGATED")  # "no"/"denies" lose to "given" but still beat a history cue
 
-    if hist is not None and refused is not None and (gap(refused) < gap(hist) or (
-            refused.end <= m.start and (hist.start >= m.end or 0 <= hist.start - refused.end <= 3))):
-        # "declined Tylenol, has it at home": the cue closest to the drug decides; a negation before the
-        # drug scopes over a history cue after it ("no Motrin PTA") or right after it ("denies taking X")
-        return "not_given", refused.text
-    for cat, strong in order:
-        c = first(cat, strong)
-        if c is not None:
-            return _STATUS_OF[cat], c.text
+        def gap(c: Cue) -> int:
+            return max(m.start - c.end, c.start - m.end, 0)
+
+        if hist is not None and refused is not None and (gap(refused) < gap(hist) or (
+                refused.end <= m.start and (hist.start >= m.end or 0 <= hist.start - refused.end <= 3))):
+            # "declined Tylenol, has it at home": the cue closest to the drug decides; a negation before the
+            # drug scopes over a history cue after it ("no Motrin PTA") or right after it ("denies taking X")
+            return "not_given", refused.text
+        for cat, strong in _STATUS_ORDER:
+            c = first(cat, strong)
+            if c is not None:
+                return _STATUS_OF[cat], c.text
     if eff in ("planned", "ordered") and m.has("time") and m.has("dose", "volume"):
         # "P: Ketorolac 15 mg IV push 1120.": a dosed, clock-timed line with no plan/order wording
         # documents an administration even inside a plan section
@@ -684,7 +798,7 @@ def _current_meds(text: str, mentions: list[Mention], misc: dict[str, Any]) -> N
     """
     rx, inf = misc["on_med_before"], misc["on_med_infusion_after"]
     for m in mentions:
-        if m.drop or m.context_only or m.cues or m.entry.is_fluid:
+        if m.drop or m.context_only or m.cues or m.fluid:
             continue
         hit = rx.search(text, max(0, m.start - 60), m.start)
         if hit is None or hit.end() != m.start:
@@ -709,6 +823,7 @@ def _follow_refusals(text: str, entries: list[tuple[int, int]], sentence_starts:
     """
     rx, bare = misc["refusal_follow"], misc["refusal_bare_after"]
     starts = [x.start for x in mentions]
+    entry_starts = [s for s, _ in entries]
     for m in mentions:
         if m.drop or m.context_only or m.diluent_of is not None or m.sent_end <= m.end:
             continue
@@ -716,14 +831,16 @@ def _follow_refusals(text: str, entries: list[tuple[int, int]], sentence_starts:
             continue
         pos = m.sent_end
         k = bisect.bisect_right(sentence_starts, pos)
-        ent_end = next((e for s, e in entries if s <= m.start < e), len(text))
+        ei = entry_containing(entries, entry_starts, m.start)
+        ent_end = entries[ei][1] if ei is not None else len(text)
         if pos >= ent_end:
-            gap_end = next((s for s, _ in entries if s >= ent_end), None)
+            nx = bisect.bisect_left(entry_starts, ent_end)  # the first entry starting at or after ent_end
+            gap_end = entry_starts[nx] if nx < len(entries) else None
             if gap_end is None or text.count("\n", ent_end, gap_end) > 1:
                 continue
             pos = gap_end
             k = bisect.bisect_right(sentence_starts, pos)
-            ent_end = next((e for s, e in entries if s == gap_end), len(text))
+            ent_end = entries[nx][1]
         hit = rx.match(text, pos)
         if hit is None:
             continue
@@ -738,12 +855,14 @@ def _follow_refusals(text: str, entries: list[tuple[int, int]], sentence_starts:
         m.cues.append(Cue("NOT_GIVEN", hit.start(), hit.end(), hit.group(0).strip(" ,-\u2013"), True))
 
 
-def _blocked(c: Cue, m: Mention, mentions: list[Mention]) -> bool:
-    """Tell whether a non-'given' cue is blocked by a separately dosed drug between it and ``m``."""
+def _blocked(c: Cue, m: Mention, mentions: list[Mention], starts: list[int]) -> bool:
+    """Tell whether a non-'given' cue is blocked by a separately dosed drug between it and ``m``.
+
+    ``starts``: the (sorted) start offsets of ``mentions``.
+    """
     if c.category in ("GIVEN", "HISTORICAL", "ALLERGY"):
         return False
     lo, hi = (c.end, m.start) if c.end <= m.start else (m.end, c.start)
-    starts = [o.start for o in mentions]
     between = mentions[bisect.bisect_left(starts, lo):bisect.bisect_right(starts, hi)]
     return any(o.end <= hi and o is not m and o.diluent_of is None and m.diluent_of is not o
                and (o.infusate is None or o.infusate != m.infusate)
@@ -755,7 +874,7 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
     strong_attr = m.has("dose", "volume", "rate", "duration", "purpose") or any(
         a.label == "concentration" and a.rule != _PER_LITER for a in m.attrs) or any(
         a.label == "route" and (0 <= a.start - m.end <= 3 or 0 <= m.start - a.end <= 3) for a in m.attrs)
-    if not strong_attr and not m.entry.is_fluid and misc["bare_dose"].match(text, m.end):
+    if not strong_attr and not m.fluid and misc["bare_dose"].match(text, m.end):
         # "toradol 15 iv", "benadryl 25 im": a unit-less amount before a route is a dose, not a lab
         strong_attr = any(a.label == "route" for a in m.attrs)
     per_l = any(a.rule == _PER_LITER for a in m.attrs)  # "KCl 20 mEq/L in ...": an additive, not a lab
@@ -780,14 +899,14 @@ def _route(m: Mention) -> tuple[str | None, Attr | None]:
     for a in routes:
         code = a.value
         if code == "BOLUS":
-            code = "IV_INFUSION" if m.entry.is_fluid else "IV_PUSH"
+            code = "IV_INFUSION" if m.fluid else "IV_PUSH"
         rank = _ROUTE_RANK.get(code, 2)
         if best is None or rank > best[0]:
             best = (rank, code, a)
     if best is None:
         if _ORAL_FORM_IN_NAME.search(m.text):
             return "PO", None  # "Zofran ODT", "Tylenol tab": the oral form is part of the drug term
-        if m.entry.is_fluid and (m.has("rate") or m.has("duration")):
+        if m.fluid and (m.has("rate") or m.has("duration")):
             return "IV_INFUSION", None
         if any(a.rule in ("rate.ml_hr", "rate.dose_rate") for a in m.attrs):
             return "IV_INFUSION", None  # "propofol 30 mcg/kg/min (18 mL/hr)", "Levophed at 4 mcg/min"
@@ -811,8 +930,10 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     dose: tuple[float, str] | None = None
     vol: float | None = None
     preferred = _preferred_amounts(text, m, entries)
+    pref_ids = {id(x) for x in preferred}
     for a in m.attrs:
-        if a.label in ("dose", "concentration", "volume") and a not in preferred:
+        # (identity first: ``in`` on a list compares by identity, then by value)
+        if a.label in ("dose", "concentration", "volume") and id(a) not in pref_ids and a not in preferred:
             continue
         if a.label == "dose" and dose is None:
             dose = dose_of(a)
@@ -855,7 +976,7 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
             ev.time_mentions.append(TimeMention(a.start, a.end, time_role(text, a, es), a.text))
         if a.label != "route":
             ev.spans.append(Span(a.start, a.end, SPAN_LABEL[a.label], a.rule))
-    if m.entry.is_fluid:
+    if m.fluid:
         if vol is None and dose is not None and dose[1] in ("mL", "L"):
             vol = dose[0] * (1000.0 if dose[1] == "L" else 1.0)
         if vol is not None and not (dose is not None and dose[1] == "g" and "dextrose" in m.drug):
@@ -890,12 +1011,12 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     if route is None:
         own = find_attributes(m.text, labels=("route",)) if _ROUTE_WORD.search(m.text) else []
         if own:
-            route = "IV_INFUSION" if own[0].value == "BOLUS" and m.entry.is_fluid else (
+            route = "IV_INFUSION" if own[0].value == "BOLUS" and m.fluid else (
                 "IV_PUSH" if own[0].value == "BOLUS" else own[0].value)
-    if route is None and m.entry.is_fluid and status == "given" and ev.purpose != "flush" and (
+    if route is None and m.fluid and status == "given" and ev.purpose != "flush" and (
             (vol or 0) >= 100 or vol is None):
         route = "IV_INFUSION"  # a bag hung / started / opened
-    if (route is None and not m.entry.is_fluid and status == "given" and (vol or 0) >= 50
+    if (route is None and not m.fluid and status == "given" and (vol or 0) >= 50
             and m.entry.kind != "home_med"):
         route = "IV_INFUSION"  # a drug mixed in a bag is infused
     if route is None and ev.purpose == "flush":
@@ -912,10 +1033,12 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         s_lo = max(a.end, m.sent_start)
         clause = text[s_lo:m.sent_end]
         rel = m.start - s_lo
-        cuts = [x.end() for x in _CLAUSE_CUT.finditer(clause) if x.end() <= rel]
-        nxt = next((x.start() for x in _CLAUSE_CUT.finditer(clause) if x.start() >= rel + len(m.text)),
-                   len(clause))
-        part = _CUED_TIME.sub(" ", clause[(cuts[-1] if cuts else 0):nxt])
+        cut_spans = [x.span() for x in _CLAUSE_CUT.finditer(clause)]
+        cuts = [e for _, e in cut_spans if e <= rel]
+        nxt = next((s for s, _ in cut_spans if s >= rel + len(m.text)), len(clause))
+        part = clause[(cuts[-1] if cuts else 0):nxt]
+        if _CLOCK_DIGITS.search(part):  # every cued time holds one: without it nothing is replaced
+            part = _CUED_TIME.sub(" ", part)
         role = entry_cue_role(part) or "at"
         if role in ("pause", "resume", "infiltrated") and status != "given":
             role = "at"
@@ -926,7 +1049,7 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
         ev.time_mentions = [t for t in ev.time_mentions if not (t.role == "at" and t.end <= m.start)]
     if ev.dose is None:
         ev.confidence *= 0.9
-    ev.spans.sort(key=lambda s: (s.start, s.end))
+    ev.spans.sort(key=_SPAN_KEY)
     return ev
 
 
@@ -954,7 +1077,7 @@ def _preferred_amounts(text: str, m: Mention, entries: list[tuple[int, int]]) ->
         if len(calc) > 1:  # "= 544 mg, rounded to 540 mg": the last computed amount is the one given
             amounts = [a for a in amounts if a.label != "dose" or a is calc[-1]]
     sep = "\t" if "\t" in row else "|" if "|" in row else None
-    if sep is not None and not m.entry.is_fluid:
+    if sep is not None and not m.fluid:
         later = [a for a in amounts if a.start > m.end and sep in text[m.end:a.start]]
         if any(a.label in ("dose", "concentration") for a in later) or (
                 later and not any(a.label == "dose" for a in amounts)):
@@ -976,8 +1099,9 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
         return None
     if ev.status in ("planned", "ordered") and prev.status == "given":
         return None  # a later plan/order ("discharge with zofran ODT") is not the dose already given
-    if misc["restart_after_stop"].search(text, prev.mention_start, m.start) and _RESTART.search(
-            text, max(0, m.start - 40), m.window_end):
+    # the short window first: the stop search spans everything since the previous event of the drug
+    if _RESTART.search(text, max(0, m.start - 40), m.window_end) and misc["restart_after_stop"].search(
+            text, prev.mention_start, m.start):
         return None  # a restart after an infiltration or a reaction stop is a new administration
     push_inf = {prev.route, ev.route}
     if push_inf == {"IV_PUSH", "IV_INFUSION"}:
@@ -1047,7 +1171,7 @@ def _merge_into(prev: AdminEvent, ev: AdminEvent, ongoing: bool = False, complet
         if getattr(prev, attr) is None and getattr(ev, attr) is not None:
             setattr(prev, attr, getattr(ev, attr))
     prev.spans.extend(ev.spans)
-    prev.spans.sort(key=lambda s: (s.start, s.end))
+    prev.spans.sort(key=_SPAN_KEY)
 
 
 def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
@@ -1081,8 +1205,8 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         t = times[0] if times else (leading.get(ei) if first_sentence or ei in leading and not entry_has_drug
                                     else None)
         window = events[max(0, bisect.bisect_left(ev_starts, s) - 40):bisect.bisect_left(ev_starts, s)]
-        if misc["all_given_sentence"].search(seg):
-            recent = [ev for ev in window if ev.entry_index >= ei - 2 and ev.status in ("planned", "ordered")]
+        recent = [ev for ev in window if ev.entry_index >= ei - 2 and ev.status in ("planned", "ordered")]
+        if recent and misc["all_given_sentence"].search(seg):
             for ev in recent:
                 ev.status, ev.status_cue = "given", "anaphora:" + seg.strip()[:40].lower()
                 if not ev.time_mentions and t is not None:
@@ -1091,6 +1215,8 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         if t is None:
             continue
         before = [ev for ev in window if ev.status == "given"]
+        if not before:
+            continue  # every rule below updates one of the given events before the sentence
         if misc["verb_led_sentence"].match(seg) and before and before[-1].entry_index >= ei - 1 and not any(
                 x.role in ("start", "at", "range") for x in before[-1].time_mentions):
             last = before[-1]
@@ -1108,8 +1234,7 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
             continue
         if not _END_WORDS.search(seg) or misc["post_infusion_exclude"].search(seg):
             continue
-        if not (misc["anaphora_infusion"].search(seg) or re.match(
-                r"[\s\d:apm.-]*(?:complete|completed|finished|infused|stopped)\b", seg, re.I)):
+        if not (misc["anaphora_infusion"].search(seg) or _BARE_COMPLETION.match(seg)):
             continue
         open_inf = [ev for ev in before if ev.route in ("IV_INFUSION", None, "IV") and ev.purpose != "flush"
                     and not any(x.role in ("end", "range") for x in ev.time_mentions)
@@ -1138,7 +1263,7 @@ def _inherit_times(mentions: list[Mention]) -> None:
             ev = m.event
             if ev is None or ev.time_mentions:
                 continue
-            pool = [x for x in timed if x.entry.is_fluid == m.entry.is_fluid
+            pool = [x for x in timed if x.fluid == m.fluid
                     and x.event.status == ev.status]  # type: ignore[union-attr]
             if not pool:
                 continue
@@ -1197,19 +1322,22 @@ def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
     """
     out: list[AdminEvent] = []
     for ev in events:
+        if ev.status != "given" or ev.route in ("IV_INFUSION", None):
+            out.append(ev)  # (the same outcome as the full test below, decided without it)
+            continue
         times = [t for t in ev.time_mentions if t.role in ("at", "start")]
         distinct: dict[str, TimeMention] = {}
         for t in times:
-            distinct.setdefault(re.sub(r"\D", "", t.text), t)
+            distinct.setdefault(_NON_DIGIT.sub("", t.text), t)
         ordered = sorted(times, key=lambda t: t.start)
         listed = all(_TIME_LIST_GAP.fullmatch(text[a.end:b.start])
                      for a, b in zip(ordered, ordered[1:], strict=False))
-        if (ev.status != "given" or ev.route in ("IV_INFUSION", None) or len(distinct) < 2 or not listed
+        if (len(distinct) < 2 or not listed
                 or any(t.role in ("end", "range", "pause", "resume") for t in ev.time_mentions)):
             out.append(ev)
             continue
         for i, t in enumerate(distinct.values()):
-            part = ev if i == 0 else copy.deepcopy(ev)
+            part = ev if i == 0 else clone_event(ev)
             part.time_mentions = [TimeMention(t.start, t.end, t.role, t.text)]
             keep = {(x.start, x.end) for x in distinct.values()} - {(t.start, t.end)}
             part.spans = [sp for sp in part.spans if not (sp.label == "TIME" and (sp.start, sp.end) in keep)]
@@ -1232,17 +1360,34 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
         out.append(ev)
         m = by_event.get(id(ev))
         if (m is None or ev.status != "given" or per_start[ev.mention_start] > 1
-                or ev.route not in _REPEAT_ROUTES or m.entry.is_fluid):
+                or ev.route not in _REPEAT_ROUTES or m.fluid):
             continue
         rep = _REPEAT_COUNT.search(text, m.end, max(m.end, m.window_end))
         if rep is None or _SCHEDULE.search(text, m.end, rep.start()) or any(
                 o.start > m.end and o.drug == m.drug for o in mentions):
             continue  # "q20 min x3" is a schedule; doses charted one by one later are their own events
         for _ in range(int(rep.group(1)) - 1):
-            extra = copy.deepcopy(ev)
+            extra = clone_event(ev)
             extra.time_mentions = []
             extra.spans = [sp for sp in extra.spans if sp.label != "TIME"]
             out.append(extra)
+    return out
+
+
+def clone_event(ev: AdminEvent) -> AdminEvent:
+    """Return a copy of ``ev`` that shares no mutable part with it (like ``copy.deepcopy``, much cheaper).
+
+    Spans, time mentions, relations, the dose and the waste are new objects; the other fields are immutable.
+    """
+    out = AdminEvent(**dict(zip(EVENT_FIELDS, event_values(ev), strict=True)))
+    out.dose = Dose(ev.dose.value, ev.dose.unit) if ev.dose is not None else None
+    out.spans = [Span(s.start, s.end, s.label, s.rule) for s in ev.spans]
+    out.time_mentions = [TimeMention(t.start, t.end, t.role, t.text) for t in ev.time_mentions]
+    out.relations = [Relation(r.type, r.other, r.minutes) for r in ev.relations]
+    if ev.waste is not None:
+        disc = ev.waste.discarded
+        out.waste = Waste(ev.waste.single_dose_vial,
+                          Dose(disc.value, disc.unit) if disc is not None else None)
     return out
 
 

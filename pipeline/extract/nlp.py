@@ -9,7 +9,6 @@ rules from data) + ``infucode_events`` (assembler). Events are stored on the Doc
 
 import bisect
 import re
-from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +17,7 @@ import spacy
 from infucode.annotations.schema import AdminEvent, Dose, Span, TimeMention, Waste
 from infucode.pipeline.extract import drugs as _drugs  # noqa: F401  (registers the factory)
 from infucode.pipeline.extract import segmenter as _segmenter  # noqa: F401  (registers the factory)
-from infucode.pipeline.extract.assemble import Cue, assemble
+from infucode.pipeline.extract.assemble import EVENT_FIELDS, Cue, assemble, entry_containing, event_values
 from infucode.pipeline.extract.drugs import DRUG_KEY
 from infucode.pipeline.extract.fastdoc import doc_text, remember_text, sentence_start_chars
 from infucode.pipeline.extract.resources import load_sections, load_status_rules
@@ -33,7 +32,6 @@ from spacy.tokens import Doc
 
 EVENTS_KEY = "infucode_events"
 CUES_KEY = "infucode_cues"
-_EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
 
 
 def _register_extensions() -> None:
@@ -260,19 +258,16 @@ class EventAssembler:
 
     def __call__(self, doc: Doc) -> Doc:
         """Assemble events, then drop medspaCy's non-serializable annotations."""
-        text = doc.text
+        text, sent_starts = text_and_sentence_starts(doc)
         entries = [tuple(x) for x in doc.user_data.get(ENTRY_KEY, [])] or [(0, len(text))]
-        sent_starts = sentence_start_chars(doc)
-        spans = list(doc.spans[DRUG_KEY]) if DRUG_KEY in doc.spans else []
+        drug_spans = [(sp.start_char, sp.end_char, sp.kb_id_, sp.id_)
+                      for sp in doc.spans[DRUG_KEY]] if DRUG_KEY in doc.spans else []
         raw = doc.user_data.get(CUES_KEY, {})
         cues: dict[tuple[int, int], list[Cue]] = {}
-        for sp in spans:
-            cues[(sp.start_char, sp.end_char)] = [
-                Cue(c[0], c[1], c[2], c[3], c[4]) for c in raw.get(f"{sp.start_char}:{sp.end_char}", [])]
+        for s, e, _, _ in drug_spans:
+            cues[(s, e)] = [Cue(c[0], c[1], c[2], c[3], c[4]) for c in raw.get(f"{s}:{e}", ())]
         sections = self._section_extents(doc, text, entries)
-        events = assemble(text, entries, sent_starts,
-                          [(s.start_char, s.end_char, s.kb_id_, s.id_) for s in spans],
-                          cues, sections, self.effects)
+        events = assemble(text, entries, sent_starts, drug_spans, cues, sections, self.effects)
         doc.user_data[EVENTS_KEY] = [_event_to_data(e) for e in events]
         _cleanup(doc)
         return doc
@@ -284,6 +279,7 @@ class EventAssembler:
         A heading with content on its line covers that entry; a bare heading runs to the next blank line.
         """
         out: list[tuple[int, int, str]] = []
+        entry_starts = [s for s, *_ in entries]
         for sec in getattr(doc._, "sections", None) or []:
             if sec.category is None or sec.title_start is None:
                 continue
@@ -296,7 +292,8 @@ class EventAssembler:
             line_end = text.find("\n", t_end)
             line_end = len(text) if line_end < 0 else line_end
             if text[t_end:line_end].strip():
-                ent_end = next((e for s, e in entries if s <= t0 < e), line_end)
+                ei = entry_containing(entries, entry_starts, t0)
+                ent_end = entries[ei][1] if ei is not None else line_end
                 end = max(line_end, ent_end)
             else:
                 blank = text.find("\n\n", t_end)
@@ -306,17 +303,27 @@ class EventAssembler:
         return out
 
 
+def text_and_sentence_starts(doc: Doc) -> tuple[str, list[int]]:
+    """Return ``(doc.text, sentence_start_chars(doc))`` (the text kept by ``fastdoc.doc_text``)."""
+    return doc_text(doc), sentence_start_chars(doc)
+
+
+#: ``doc.user_data`` extension names (keys ``("._.", name, ...)``) that :func:`_cleanup` removes
+_MEDSPACY_KEYS = frozenset((
+    "context_graph", "modifiers", "sections", "section", "section_category", "section_title", "section_body",
+    "section_span", "section_rule", "section_parent"))
+
+
 def _cleanup(doc: Doc) -> None:
     """Remove medspaCy objects (ConText graph, modifiers, sections) that cannot be serialized."""
-    for key in list(doc.user_data):
-        if isinstance(key, tuple) and len(key) >= 2 and key[0] == "._." and key[1] in (
-                "context_graph", "modifiers", "sections", "section", "section_category", "section_title",
-                "section_body", "section_span", "section_rule", "section_parent"):
-            del doc.user_data[key]
+    ud = doc.user_data
+    names = _MEDSPACY_KEYS
+    for key in [k for k in ud if isinstance(k, tuple) and len(k) >= 2 and k[0] == "._." and k[1] in names]:
+        del ud[key]
 
 
 def _event_to_data(ev: AdminEvent) -> dict[str, Any]:
-    d: dict[str, Any] = {f: getattr(ev, f) for f in _EVENT_FIELDS}
+    d: dict[str, Any] = dict(zip(EVENT_FIELDS, event_values(ev), strict=True))
     d["start"] = d["end"] = None
     d["dose"] = {"value": ev.dose.value, "unit": ev.dose.unit} if ev.dose else None
     d["spans"] = [{"start": s.start, "end": s.end, "label": s.label, "rule": s.rule} for s in ev.spans]
