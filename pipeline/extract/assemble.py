@@ -31,7 +31,7 @@ from infucode.pipeline.extract.attributes import (
     time_role,
     volume_ml_of,
 )
-from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon
+from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon, load_sections
 
 _ROUTE_RANK = {"IV_PUSH": 3, "IV_INFUSION": 3, "IV": 1}
 _STATUS_OF = {
@@ -634,6 +634,7 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tup
         # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
         cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
             o.context_only and o is not m and 0 <= o.start - c.end <= 12 for o in mentions))]
+    cues, timed_given = _list_section_rules(m, cues)
     cats = {c.category for c in cues}
     if "ALLERGY" in cats:
         return None, next(c.text for c in cues if c.category == "ALLERGY")
@@ -667,13 +668,27 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str]) -> tup
         c = first(cat, strong)
         if c is not None:
             return _STATUS_OF[cat], c.text
-    if eff in ("planned", "ordered") and m.has("time") and m.has("dose", "volume"):
+    if (eff in ("planned", "ordered") or timed_given) and m.has("time") and m.has("dose", "volume"):
         # "P: Ketorolac 15 mg IV push 1120.": a dosed, clock-timed line with no plan/order wording
         # documents an administration even inside a plan section
         return "given", None
     if eff:
         return eff, f"section:{m.section}"
     return "given", None
+
+
+def _list_section_rules(m: Mention, cues: list[Cue]) -> tuple[list[Cue], bool]:
+    """Apply the medication-list section rules of ``context/sections.v1.json`` (``list_rules``).
+
+    Returns the cues that count for ``m`` and whether a dosed, clock-timed line with no status cue is an
+    administration despite the section default. In a list of medications taken elsewhere ("Current
+    medications (per facility MAR):") a 'given' cue ("last given 0900") describes that outside
+    administration, so it is dropped and the section default (historical) decides.
+    """
+    rules = load_sections().get("list_rules", {})
+    if m.section in rules.get("given_cue_is_history", ()):
+        cues = [c for c in cues if c.category != "GIVEN"]
+    return cues, m.section in rules.get("timed_dose_is_given", ())
 
 
 def _current_meds(text: str, mentions: list[Mention], misc: dict[str, Any]) -> None:

@@ -39,6 +39,9 @@ _SENT_SPLIT = re.compile(
     r"|,\s+(?=(?:and\s+)?then\s)|,\s+(?=plan\b)"
 )
 
+# "Per EMS, pt received ...": a leading attribution belongs to the clause after its comma
+_ATTRIBUTION = re.compile(r"\s*(?:as\s+)?(?:per|according\s+to)\s+[\w/' -]{1,30}", re.I)
+
 
 def split_entries(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` character spans of the entries of ``text``."""
@@ -84,8 +87,9 @@ def split_sentences(text: str, start: int, end: int) -> list[int]:
     """Return the sentence start offsets inside one entry (always including ``start``)."""
     starts = [start]
     for m in _SENT_SPLIT.finditer(text, start, end):
-        if m.end() < end:
-            starts.append(m.end())
+        if m.end() >= end or (text[m.start()] == "," and _ATTRIBUTION.fullmatch(text, starts[-1], m.start())):
+            continue
+        starts.append(m.end())
     return starts
 
 
