@@ -142,9 +142,12 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
             open_ = [e for e in given_before if runs(e) and _open_at(e, t, times, tm.role)
                      and not (tm.role == "pause" and paused.get(e.event_id))]
             s_lo, s_hi = sentence_bounds(text, tm.start)
-            open_ = _narrow(open_, t, times, text[s_lo:s_hi])
-            if len({e.infusate_id or e.event_id for e in open_}) == 1:
-                targets = open_
+            if tm.role == "end" and _closes_all(text[s_lo:s_hi], open_):
+                targets = open_  # "Both in by 0030": the stop of every run still open
+            else:
+                open_ = _narrow(open_, t, times, text[s_lo:s_hi])
+                if len({e.infusate_id or e.event_id for e in open_}) == 1:
+                    targets = open_
         elif tm.role == "resume":
             targets = [e for e in given_before if paused.get(e.event_id)]
         if not targets:
@@ -163,6 +166,18 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
             if e.event_id in target_ids or e.mention_start <= tm.start:
                 continue
             chosen[e.event_id] = [m for m in chosen[e.event_id] if (m.start, m.end) != (tm.start, tm.end)]
+
+
+def _closes_all(sentence: str, open_: Sequence[AdminEvent]) -> bool:
+    """Tell whether a stop sentence speaks of all the open runs ("Both in by 0030", "all bags done").
+
+    "Both" needs exactly two open runs (two bags; components of one bag count once).
+    """
+    m = patterns()["stop_all_open"].search(sentence)
+    if m is None:
+        return False
+    runs = len({e.infusate_id or e.event_id for e in open_})
+    return runs == 2 if m.group(0).lower() == "both" else runs >= 2
 
 
 def _open_at(e: AdminEvent, t: datetime, times: Callable[..., list[datetime]], role: str) -> bool:

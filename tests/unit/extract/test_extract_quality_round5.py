@@ -88,3 +88,12 @@ def test_prescribed_after_the_drug_is_planned(extract):
 def test_unclear_whether_given_is_uncertain(extract):
     evs = extract("Unclear whether ED gave her Toradol before transfer.")
     assert _statuses(evs, "ketorolac") == ["uncertain"]
+
+
+# -- 3. time roles ------------------------------------------------------------------------------------------
+
+
+def test_time_after_an_arrow_is_not_the_start_of_the_line_before_it(extract):
+    evs = extract("1541 Ceftriaxone 1 g IVPB started -> 1626 complete\n")
+    roles = {t.text: t.role for e in evs if e.drug == "ceftriaxone" for t in e.time_mentions}
+    assert roles.get("1626") == "end"
