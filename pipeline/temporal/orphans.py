@@ -88,6 +88,31 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
     return out
 
 
+def stop_clauses_before_drugs(text: str, mention_starts: Sequence[int]) -> list[TimeMention]:
+    """Return the stops of the running infusion written before the first drug of their sentence.
+
+    "1445 Pt flushing - infusion STOPPED, NS KVO, Benadryl 25 mg IV given": the clause names no drug, so
+    the stop is the open run's, at the latest clock time written before it on its line with no drug
+    mention in between (usually the line's entry time, which the drugs after it share).
+    """
+    out: list[TimeMention] = []
+    starts = sorted(mention_starts)
+    for lo, hi in _sentences(text):
+        first = next((p for p in starts if lo <= p < hi), None)
+        if first is None:
+            continue  # a sentence with no drug is an orphan sentence of its own
+        cue = patterns()["run_stop_clause"].search(text, lo, first)
+        if cue is None:
+            continue
+        line_lo = text.rfind("\n", 0, cue.start()) + 1
+        tokens = [(s, e) for s, e in clock_tokens(text, line_lo, cue.start())
+                  if not any(e <= p < cue.start() for p in starts)]
+        if tokens:
+            s, e = tokens[-1]
+            out.append(TimeMention(s, e, "end", text[s:e]))
+    return out
+
+
 def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[TimeMention],
                    placed_start: Callable[[TimeMention], datetime | None],
                    chosen: dict[str, list[TimeMention]], extra: dict[str, list[TimeMention]],

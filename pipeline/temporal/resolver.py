@@ -36,7 +36,7 @@ from infucode.pipeline.temporal.intervals import (
     round_to_minute,
     run_minutes,
 )
-from infucode.pipeline.temporal.orphans import attach_orphans, orphan_sentences
+from infucode.pipeline.temporal.orphans import attach_orphans, orphan_sentences, stop_clauses_before_drugs
 from infucode.pipeline.temporal.parse import Clock, ParsedTime, find_line_times, parse_expression
 from infucode.pipeline.temporal.relations import build_relations, is_infusion
 from infucode.pipeline.temporal.textscan import clock_tokens, refine_mentions, sentence_bounds
@@ -618,6 +618,8 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     extra: dict[str, list[TimeMention]] = {e.event_id: [] for e in ordered}
     orphans = _orphan_stop_lines(text, ordered, used)
     orphans += _free_orphans(text, ordered, chosen, orphans)
+    orphans += [tm for tm in stop_clauses_before_drugs(text, [e.mention_start for e in ordered])
+                if not any(o.start < tm.end and tm.start < o.end for o in orphans)]
     for tm in orphans:
         mentions.setdefault((tm.start, tm.end), tm.text)
     mentions = {span: _with_meridiem(text, span, raw) for span, raw in mentions.items()}

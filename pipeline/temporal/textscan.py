@@ -333,6 +333,29 @@ def _fallback_time(text: str, e: AdminEvent, seg_hi: int, starts: Sequence[int])
     return _preceding_time(text, e)
 
 
+def _completion_row(text: str, m: TimeMention, e: AdminEvent, starts: Sequence[int]) -> TimeMention:
+    """Turn a linked time into a stop when it leads a later row that only completes the run.
+
+    "1420 | NS | complete" below "1310 | NS 1000 mL | started": extraction folds the re-mention into the
+    bag's event with a plain time; the row's own wording says it is the stop. Only a row other than the
+    drug's own line, with stop wording after the time, no start wording before it and no other event's
+    drug in between, qualifies.
+    """
+    if m.role not in ("at", "start"):
+        return m
+    line_lo, line_hi = _line_bounds(text, m.start)
+    if line_lo <= e.mention_start < line_hi or not _ROW_LEAD.fullmatch(text[line_lo : m.start]):
+        return m
+    end = patterns()["sentence_end"].search(text, m.end, line_hi)
+    hi = end.start() if end else line_hi
+    stop = patterns()["stop_wording"].search(text, m.end, hi)
+    if stop is None or patterns()["start_wording"].search(text, m.end, stop.start()):
+        return m
+    if any(m.end <= p < stop.start() for p in starts):
+        return m
+    return TimeMention(m.start, m.end, "end", m.text)
+
+
 def refine_mentions(text: str, events: Sequence[AdminEvent],
                     is_infusion: Callable[[AdminEvent], bool]) -> dict[str, list[TimeMention]]:
     """Choose the time mentions the resolver uses for each given event (see the module docstring).
@@ -362,6 +385,8 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
         s_lo, s_hi = sentence_bounds(text, e.mention_start)
         found = scan_segment(text, lo, hi)
         infusion = is_infusion(e)
+        if infusion:
+            mentions = [_completion_row(text, m, e, starts) for m in mentions]
         other = [m for m in mentions if m.role not in ("start", "at", "range")]
         start_like = [m for m in mentions if m.role in ("start", "at", "range")]
         in_seg = [m for m in start_like if lo <= m.start < hi]

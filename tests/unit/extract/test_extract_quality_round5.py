@@ -97,3 +97,13 @@ def test_time_after_an_arrow_is_not_the_start_of_the_line_before_it(extract):
     evs = extract("1541 Ceftriaxone 1 g IVPB started -> 1626 complete\n")
     roles = {t.text: t.role for e in evs if e.drug == "ceftriaxone" for t in e.time_mentions}
     assert roles.get("1626") == "end"
+
+
+def test_numbered_second_bag_with_its_own_volume_is_a_new_event(extract):
+    evs = extract("1400 NS 1 L bolus #1 started.\n1541 NS 1 L bolus #2 -> complete 1626\n")
+    assert _statuses(evs, "sodium chloride 0.9%") == ["given", "given"]
+
+
+def test_numbered_bag_completion_without_volume_closes_that_bag(extract):
+    evs = extract("2045 LR 1000 mL bolus #2 started L AC.\n2215 LR bolus #2 complete.\n")
+    assert _statuses(evs, "lactated ringer's") == ["given"]

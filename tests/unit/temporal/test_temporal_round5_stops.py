@@ -106,3 +106,21 @@ def test_local_infiltration_time_is_no_line_loss(ev) -> None:
     e1 = ev(t, "e1", "lidocaine", "Lidocaine", [("1420", "infiltrated")], route="LOCAL_INFILTRATION")
     resolve_timeline(t, [e1], D)
     assert e1.start == at(14, 20) and e1.end is None
+
+
+def test_infusion_stopped_clause_before_the_drugs_of_its_line_closes_the_run(ev) -> None:
+    t = ("1400 Rituximab 700 mg IV infusion started at 50 mg/hr via L FA.\n"
+         "1445 Pt flushing - infusion STOPPED, Benadryl 25 mg IV given, MD notified.\n")
+    e1 = ev(t, "e1", "rituximab", "Rituximab", [("1400", "start")], route="IV_INFUSION")
+    e2 = ev(t, "e2", "diphenhydramine", "Benadryl", [("1445", "at")], route="IV_PUSH")
+    resolve_timeline(t, [e1, e2], D)
+    assert (e1.start, e1.end) == (at(14, 0), at(14, 45))
+    assert e2.start == at(14, 45)
+
+
+def test_completion_row_below_the_bag_row_is_its_stop(ev) -> None:
+    t = "1310 | NS 1000 mL | IV | started | R AC\n1420 | NS | complete\n"
+    e1 = ev(t, "e1", "sodium chloride 0.9%", "NS", [("1310", "at"), ("1420", "at")], route="IV_INFUSION",
+            volume_ml=1000.0)
+    resolve_timeline(t, [e1], D)
+    assert (e1.start, e1.end) == (at(13, 10), at(14, 20))
