@@ -31,8 +31,12 @@ _INLINE_TIME = re.compile(
     r"(?<=[.;!?])\s+(?=(?:[01]\d|2[0-3]):?[0-5]\d\b(?!\s?(?:mg|ml|cc|mcg|units?|g\b|%)))"
 )
 _SENT_SPLIT = re.compile(
-    # "around six a.m. at home": a.m./p.m. end a sentence only before a capital or a digit
-    r"(?<=[a-z0-9)\]%])(?<![ap]\.m)\.\s+(?=[A-Za-z0-9(])|(?<=[ap]\.m)\.\s+(?=[A-Z0-9(])|;\s+|\s+-\s+(?=[A-Z0-9])|\.\s*$|!\s+|\?\s+"
+    # "around six a.m. at home": a.m./p.m. end a sentence only before a capital or a digit; a single-spaced
+    # dash before a status word is the status of the same line ("metoprolol 25 mg PO - HELD (HR 52)")
+    r"(?<=[a-z0-9)\]%])(?<![ap]\.m)\.\s+(?=[A-Za-z0-9(])|(?<=[ap]\.m)\.\s+(?=[A-Z0-9(])|;\s+"
+    r"|\s{2,}-\s+(?=[A-Z0-9])|\s-\s{2,}(?=[A-Z0-9])"
+    r"|\s-\s(?=[A-Z0-9])(?!(?i:held|given|not\s+given|refused|declined|omitted|not\s+due|charted)\b)"
+    r"|\.\s*$|!\s+|\?\s+"
     # run-on dictation: a comma followed by a new subject starts a new clause
     r"|,\s+(?=(?:she|he|we|they|i|patient|pt|the patient|her|his)\s+(?:was|is|has|had|did|does|will|received|"
     r"got|takes|took|states|reports|denies|declined|refused|also|then|tolerated|felt|home|medications|meds)\b)"

@@ -107,3 +107,35 @@ def test_numbered_second_bag_with_its_own_volume_is_a_new_event(extract):
 def test_numbered_bag_completion_without_volume_closes_that_bag(extract):
     evs = extract("2045 LR 1000 mL bolus #2 started L AC.\n2215 LR bolus #2 complete.\n")
     assert _statuses(evs, "lactated ringer's") == ["given"]
+
+
+# -- 4. prehospital lists, status cells after a dash, other places --------------------------------------
+
+
+@pytest.mark.parametrize("heading", ["EMS:", "Prehospital:", "PTA:", "OSH:"])
+def test_prehospital_list_is_historical_even_with_given_wording(extract, heading):
+    evs = extract(f"{heading} ASA 324 mg PO, fentanyl 50 mcg IV given 1410.\n\nZofran 4 mg IV given 1500.\n")
+    assert _statuses(evs, "aspirin") == ["historical"]
+    assert _statuses(evs, "fentanyl") == ["historical"]
+    assert _statuses(evs, "ondansetron") == ["given"]
+
+
+def test_dash_before_held_keeps_the_status_on_its_line(extract):
+    evs = extract("0900 metoprolol 25 mg PO - HELD (HR 52)\n")
+    assert _statuses(evs, "metoprolol") == ["not_given"]
+
+
+def test_where_she_got_is_another_place(extract):
+    evs = extract("Sent from clinic where she got Toradol 60 mg IM at 1300.\n")
+    assert _statuses(evs, "ketorolac") == ["historical"]
+
+
+def test_meds_list_without_doses_gives_historical_events(extract):
+    evs = extract("Meds: ASA, Plavix, Lipitor\n")
+    assert _statuses(evs, "clopidogrel") == ["historical"]
+
+
+def test_meds_line_with_parenteral_route_is_given_here(extract):
+    evs = extract("Meds: Zofran 4 mg IV, Toradol 30 mg IM\n")
+    assert _statuses(evs, "ondansetron") == ["given"]
+    assert _statuses(evs, "ketorolac") == ["given"]
