@@ -236,7 +236,17 @@ def _narrow(open_: list[AdminEvent], t: datetime, times: Callable[..., list[date
     named = [e for e in open_ if _named(e, words)]
     groups = {e.infusate_id or e.event_id for e in named}
     if named:
-        return [e for e in open_ if (e.infusate_id or e.event_id) in groups]
+        named = [e for e in open_ if (e.infusate_id or e.event_id) in groups]
+        if len(groups) > 1:
+            # "D5 1/2NS + KCl d/c'd" names the bag and two KCl riders that ran out hours ago
+            return _unfinished(named, t, times) or named
+        return named
+    return _unfinished(open_, t, times)
+
+
+def _unfinished(open_: list[AdminEvent], t: datetime,
+                times: Callable[..., list[datetime]]) -> list[AdminEvent]:
+    """Drop the runs whose volume and rate (or documented duration) say they finished well before ``t``."""
     slack = settings()["rate_conflict_fraction"]
     alive = []
     for e in open_:

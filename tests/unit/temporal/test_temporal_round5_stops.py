@@ -124,3 +124,28 @@ def test_completion_row_below_the_bag_row_is_its_stop(ev) -> None:
             volume_ml=1000.0)
     resolve_timeline(t, [e1], D)
     assert (e1.start, e1.end) == (at(13, 10), at(14, 20))
+
+
+def test_ivpb_complete_line_with_a_flush_is_the_stop_not_the_ordered_duration(ev) -> None:
+    t = "1300 Vancomycin 1 g IVPB over 2 hr started R AC.\n1452 IVPB complete, flushed with 10 mL NS.\n"
+    e1 = ev(t, "e1", "vancomycin", "Vancomycin", [("1300", "start")], route="IV_INFUSION",
+            documented_duration_min=120.0)
+    e2 = ev(t, "e2", "sodium chloride 0.9%", "NS", [("1452", "at")], route="IV_PUSH", purpose="flush",
+            volume_ml=10.0)
+    resolve_timeline(t, [e1, e2], D)
+    assert e1.end == at(14, 52)
+
+
+def test_stop_naming_a_bag_and_riders_that_ran_out_closes_the_bag(ev) -> None:
+    t = ("0800 D5 1/2NS + KCl 20 mEq/L 1000 mL @ 80 mL/hr R FA\n"
+         "1000 KCl 10 mEq/100 mL @ 100 mL/hr\n"
+         "1800 D5 1/2NS + KCl d/c'd - tolerating PO\n")
+    bag = ev(t, "e1", "dextrose 5%/sodium chloride 0.45%", "D5 1/2NS", [("0800", "start")],
+             route="IV_INFUSION", volume_ml=1000.0, rate_ml_hr=80.0, infusate_id="i1")
+    add = ev(t, "e2", "potassium chloride", "KCl", [("0800", "start")], route="IV_INFUSION",
+             infusate_id="i1")
+    rider = ev(t, "e3", "potassium chloride", "KCl", [("1000", "start")], route="IV_INFUSION",
+               volume_ml=100.0, rate_ml_hr=100.0, after=t.index("1000"))
+    resolve_timeline(t, [bag, add, rider], D)
+    assert bag.end == add.end == at(18, 0)
+    assert rider.end == at(11, 0)
