@@ -149,3 +149,11 @@ def test_stop_naming_a_bag_and_riders_that_ran_out_closes_the_bag(ev) -> None:
     resolve_timeline(t, [bag, add, rider], D)
     assert bag.end == add.end == at(18, 0)
     assert rider.end == at(11, 0)
+
+
+def test_bag_still_running_when_the_note_ends_has_no_computed_stop(ev) -> None:
+    t = "NS 1000 mL maintenance IVF @ 75 mL/hr started 0800; running at 1400. VSS.\n"
+    e1 = ev(t, "e1", "sodium chloride 0.9%", "NS", [("0800", "start")], route="IV_INFUSION", volume_ml=1000.0,
+            rate_ml_hr=75.0)
+    resolve_timeline(t, [e1], D)
+    assert e1.start == at(8, 0) and e1.end is None
