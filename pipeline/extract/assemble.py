@@ -33,7 +33,7 @@ from infucode.pipeline.extract.attributes import (
     time_role,
     volume_ml_of,
 )
-from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon
+from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon, load_sections
 
 EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
 #: ``ev -> tuple`` of the values of every ``AdminEvent`` field, in ``EVENT_FIELDS`` order.
@@ -747,6 +747,7 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts
             # "... due to oversedation on home oxycodone": the home cue belongs to the context drug
             cues = [c for c in cues if not (c.category == "HISTORICAL" and any(
                 o is not m and 0 <= o.start - c.end <= 12 for o in context_only))]
+    cues, admin_line = _list_section_rules(m, cues)
     by_cat: dict[str, list[Cue]] = {}  # the cues of each category, in cue order
     for c in cues:
         by_cat.setdefault(c.category, []).append(c)
@@ -781,13 +782,31 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts
             c = first(cat, strong)
             if c is not None:
                 return _STATUS_OF[cat], c.text
-    if eff in ("planned", "ordered") and m.has("time") and m.has("dose", "volume"):
+    if (eff in ("planned", "ordered") and m.has("time") and m.has("dose", "volume")) or admin_line:
         # "P: Ketorolac 15 mg IV push 1120.": a dosed, clock-timed line with no plan/order wording
         # documents an administration even inside a plan section
         return "given", None
     if eff:
         return eff, f"section:{m.section}"
     return "given", None
+
+
+def _list_section_rules(m: Mention, cues: list[Cue]) -> tuple[list[Cue], bool]:
+    """Apply the medication-list section rules of ``context/sections.v1.json`` (``list_rules``).
+
+    Returns the cues that count for ``m`` and whether its line documents an administration despite the
+    section default when no status cue decides: in an ED "Meds:" list, a dosed line with a clock time or
+    a parenteral route ("Zofran 4 mg IV 1010", "Toradol 30 mg IM"). In a list of medications taken
+    elsewhere ("Current medications (per facility MAR):", "EMS:") a 'given' cue ("last given 0900")
+    describes that outside administration, so it is dropped and the section default (historical) decides.
+    """
+    rules = load_sections().get("list_rules", {})
+    if m.section in rules.get("given_cue_is_history", ()):
+        cues = [c for c in cues if c.category != "GIVEN"]
+    given_routes = rules.get("given_routes", ())
+    admin_line = m.section in rules.get("timed_dose_is_given", ()) and m.has("dose", "volume") and (
+        m.has("time") or any(a.label == "route" and a.value in given_routes for a in m.attrs))
+    return cues, admin_line
 
 
 def _current_meds(text: str, mentions: list[Mention], misc: dict[str, Any]) -> None:
@@ -882,7 +901,7 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         return False  # "K+ 4.6", "Mg 1.8": a lab value
     if strong_attr or m.has("time"):
         return True
-    if m.section in ("home_meds", "discharge_meds", "plan", "orders", "pmh"):
+    if m.section in ("home_meds", "discharge_meds", "plan", "orders", "pmh", "med_list", "prehospital"):
         return True
     if any(abs(c.start - m.start) < 60 for c in m.cues):
         return True

@@ -329,8 +329,9 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
         return "range"
     window_start = max(entry_start, a.start - 40)
     before = text[window_start:a.start]
-    # only the clause right before the time ("..., stopped 1042" but not "started ..., 1042")
-    before = re.split(r"[|;,\t]|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", before)[-1]
+    # only the clause right before the time ("..., stopped 1042" but not "started ..., 1042" or
+    # "started -> 1626 complete")
+    before = re.split(r"[|;,\t→]|->|=>|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", before)[-1]
     after = text[a.end:a.end + 16].lstrip(" \t|:-")
     after = re.split(r"[|;,\t.@(]|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", after)[0]
     best: tuple[int, str] | None = None

@@ -35,13 +35,20 @@ _INLINE_TIME = gated(
 )
 _NOT_A_START = numpy.iinfo(numpy.uint64).max  # SENT_START -1
 _SENT_SPLIT = re.compile(
-    # "around six a.m. at home": a.m./p.m. end a sentence only before a capital or a digit
-    r"(?<=[a-z0-9)\]%])(?<![ap]\.m)\.\s+(?=[A-Za-z0-9(])|(?<=[ap]\.m)\.\s+(?=[A-Z0-9(])|;\s+|\s+-\s+(?=[A-Z0-9])|\.\s*$|!\s+|\?\s+"
+    # "around six a.m. at home": a.m./p.m. end a sentence only before a capital or a digit; a single-spaced
+    # dash before a status word is the status of the same line ("metoprolol 25 mg PO - HELD (HR 52)")
+    r"(?<=[a-z0-9)\]%])(?<![ap]\.m)\.\s+(?=[A-Za-z0-9(])|(?<=[ap]\.m)\.\s+(?=[A-Z0-9(])|;\s+"
+    r"|\s{2,}-\s+(?=[A-Z0-9])|\s-\s{2,}(?=[A-Z0-9])"
+    r"|\s-\s(?=[A-Z0-9])(?!(?i:held|given|not\s+given|refused|declined|omitted|not\s+due|charted)\b)"
+    r"|\.\s*$|!\s+|\?\s+"
     # run-on dictation: a comma followed by a new subject starts a new clause
     r"|,\s+(?=(?:she|he|we|they|i|patient|pt|the patient|her|his)\s+(?:was|is|has|had|did|does|will|received|"
     r"got|takes|took|states|reports|denies|declined|refused|also|then|tolerated|felt|home|medications|meds)\b)"
     r"|,\s+(?=(?:and\s+)?then\s)|,\s+(?=plan\b)"
 )
+
+# "Per EMS, pt received ...": a leading attribution belongs to the clause after its comma
+_ATTRIBUTION = re.compile(r"\s*(?:as\s+)?(?:per|according\s+to)\s+[\w/' -]{1,30}", re.I)
 
 
 def split_entries(text: str) -> list[tuple[int, int]]:
@@ -88,8 +95,9 @@ def split_sentences(text: str, start: int, end: int) -> list[int]:
     """Return the sentence start offsets inside one entry (always including ``start``)."""
     starts = [start]
     for m in _SENT_SPLIT.finditer(text, start, end):
-        if m.end() < end:
-            starts.append(m.end())
+        if m.end() >= end or (text[m.start()] == "," and _ATTRIBUTION.fullmatch(text, starts[-1], m.start())):
+            continue
+        starts.append(m.end())
     return starts
 
 

@@ -88,6 +88,31 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
     return out
 
 
+def stop_clauses_before_drugs(text: str, mention_starts: Sequence[int]) -> list[TimeMention]:
+    """Return the stops of the running infusion written before the first drug of their sentence.
+
+    "1445 Pt flushing - infusion STOPPED, NS KVO, Benadryl 25 mg IV given": the clause names no drug, so
+    the stop is the open run's, at the latest clock time written before it on its line with no drug
+    mention in between (usually the line's entry time, which the drugs after it share).
+    """
+    out: list[TimeMention] = []
+    starts = sorted(mention_starts)
+    for lo, hi in _sentences(text):
+        first = next((p for p in starts if lo <= p < hi), None)
+        if first is None:
+            continue  # a sentence with no drug is an orphan sentence of its own
+        cue = patterns()["run_stop_clause"].search(text, lo, first)
+        if cue is None:
+            continue
+        line_lo = text.rfind("\n", 0, cue.start()) + 1
+        tokens = [(s, e) for s, e in clock_tokens(text, line_lo, cue.start())
+                  if not any(e <= p < cue.start() for p in starts)]
+        if tokens:
+            s, e = tokens[-1]
+            out.append(TimeMention(s, e, "end", text[s:e]))
+    return out
+
+
 def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[TimeMention],
                    placed_start: Callable[[TimeMention], datetime | None],
                    chosen: dict[str, list[TimeMention]], extra: dict[str, list[TimeMention]],
@@ -142,9 +167,12 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
             open_ = [e for e in given_before if runs(e) and _open_at(e, t, times, tm.role)
                      and not (tm.role == "pause" and paused.get(e.event_id))]
             s_lo, s_hi = sentence_bounds(text, tm.start)
-            open_ = _narrow(open_, t, times, text[s_lo:s_hi])
-            if len({e.infusate_id or e.event_id for e in open_}) == 1:
-                targets = open_
+            if tm.role == "end" and _closes_all(text[s_lo:s_hi], open_):
+                targets = open_  # "Both in by 0030": the stop of every run still open
+            else:
+                open_ = _narrow(open_, t, times, text[s_lo:s_hi])
+                if len({e.infusate_id or e.event_id for e in open_}) == 1:
+                    targets = open_
         elif tm.role == "resume":
             targets = [e for e in given_before if paused.get(e.event_id)]
         if not targets:
@@ -163,6 +191,18 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
             if e.event_id in target_ids or e.mention_start <= tm.start:
                 continue
             chosen[e.event_id] = [m for m in chosen[e.event_id] if (m.start, m.end) != (tm.start, tm.end)]
+
+
+def _closes_all(sentence: str, open_: Sequence[AdminEvent]) -> bool:
+    """Tell whether a stop sentence speaks of all the open runs ("Both in by 0030", "all bags done").
+
+    "Both" needs exactly two open runs (two bags; components of one bag count once).
+    """
+    m = patterns()["stop_all_open"].search(sentence)
+    if m is None:
+        return False
+    runs = len({e.infusate_id or e.event_id for e in open_})
+    return runs == 2 if m.group(0).lower() == "both" else runs >= 2
 
 
 def _open_at(e: AdminEvent, t: datetime, times: Callable[..., list[datetime]], role: str) -> bool:
@@ -196,7 +236,17 @@ def _narrow(open_: list[AdminEvent], t: datetime, times: Callable[..., list[date
     named = [e for e in open_ if _named(e, words)]
     groups = {e.infusate_id or e.event_id for e in named}
     if named:
-        return [e for e in open_ if (e.infusate_id or e.event_id) in groups]
+        named = [e for e in open_ if (e.infusate_id or e.event_id) in groups]
+        if len(groups) > 1:
+            # "D5 1/2NS + KCl d/c'd" names the bag and two KCl riders that ran out hours ago
+            return _unfinished(named, t, times) or named
+        return named
+    return _unfinished(open_, t, times)
+
+
+def _unfinished(open_: list[AdminEvent], t: datetime,
+                times: Callable[..., list[datetime]]) -> list[AdminEvent]:
+    """Drop the runs whose volume and rate (or documented duration) say they finished well before ``t``."""
     slack = settings()["rate_conflict_fraction"]
     alive = []
     for e in open_:

@@ -36,7 +36,7 @@ from infucode.pipeline.temporal.intervals import (
     round_to_minute,
     run_minutes,
 )
-from infucode.pipeline.temporal.orphans import attach_orphans, orphan_sentences
+from infucode.pipeline.temporal.orphans import attach_orphans, orphan_sentences, stop_clauses_before_drugs
 from infucode.pipeline.temporal.parse import Clock, ParsedTime, find_line_times, parse_expression
 from infucode.pipeline.temporal.relations import build_relations, is_infusion
 from infucode.pipeline.temporal.textscan import clock_tokens, refine_mentions, sentence_bounds
@@ -300,10 +300,13 @@ def _gather(mentions: list[TimeMention], placed: dict[tuple[int, int], _Placed],
     return t
 
 
-def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag], bag_ml: float | None = None) -> None:
+def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag], bag_ml: float | None = None,
+                 order_only: frozenset[str] = frozenset()) -> None:
     """Set start, end, duration_min, pauses_min and time_source on one event from its gathered times.
 
-    Only given events carry times (corpus convention: null for every other status).
+    Only given events carry times (corpus convention: null for every other status). ``order_only`` names
+    the attributes ("DURATION", "RATE") that come from an order line only: the pharmacy's expected run
+    ("Infuse over 30 min", an order's rate) gives no stop time (digest 37).
     """
     cfg = settings()
     if e.status != "given":
@@ -368,6 +371,8 @@ def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag], bag_ml: float | No
                                    [e.event_id], "R36-start-stop"))
         _check_rate(e, flags, bag_ml)
         return
+    if "DURATION" in order_only:
+        documented_min = None
     if documented_min is not None and 0 < documented_min <= cfg["event_max_span_min"] and _runs_over(e):
         if start is not None:
             e.end = start + timedelta(minutes=documented_min + paused)
@@ -377,7 +382,7 @@ def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag], bag_ml: float | No
         e.start = start
         e.duration_min = round(documented_min, 1)
         return
-    run = run_minutes(bag_ml or e.volume_ml, e.rate_ml_hr)
+    run = run_minutes(bag_ml or e.volume_ml, e.rate_ml_hr) if "RATE" not in order_only else None
     if run is not None and is_infusion(e):
         if start is not None:
             e.end = round_to_minute(start + timedelta(minutes=run + paused))
@@ -391,6 +396,31 @@ def _apply_times(e: AdminEvent, t: _Times, flags: list[Flag], bag_ml: float | No
     e.end = end
     if start is None:
         e.start = None
+
+
+def _order_only(text: str, e: AdminEvent) -> frozenset[str]:
+    """Attributes ("DURATION", "RATE") of ``e`` written only on order lines, not in the nursing record.
+
+    An order line starts with an order label ("Order:", "Rx", "Pharmacy") or holds the pharmacy's
+    "Infuse over" field, and documents no administration itself (no clock time, no start wording):
+    "ceftriaxone 2 g IVPB - Infuse over 30 minutes" above "0915 Given" is the expected run, not a stop.
+    """
+    if e.status != "given":
+        return frozenset()
+    order, start = patterns()["order_line"], patterns()["start_wording"]
+    out = set()
+    for label in ("DURATION", "RATE"):
+        spans = [sp for sp in e.spans if sp.label == label]
+        if not spans:
+            continue
+        on_orders = True
+        for sp in spans:
+            lo, hi = _line_bounds(text, sp.start)
+            if not order.search(text, lo, hi) or start.search(text, lo, hi) or clock_tokens(text, lo, hi):
+                on_orders = False
+        if on_orders:
+            out.add(label)
+    return frozenset(out)
 
 
 def _share_bag_facts(ordered: Sequence[AdminEvent]) -> dict[str, float]:
@@ -588,6 +618,8 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     extra: dict[str, list[TimeMention]] = {e.event_id: [] for e in ordered}
     orphans = _orphan_stop_lines(text, ordered, used)
     orphans += _free_orphans(text, ordered, chosen, orphans)
+    orphans += [tm for tm in stop_clauses_before_drugs(text, [e.mention_start for e in ordered])
+                if not any(o.start < tm.end and tm.start < o.end for o in orphans)]
     for tm in orphans:
         mentions.setdefault((tm.start, tm.end), tm.text)
     mentions = {span: _with_meridiem(text, span, raw) for span, raw in mentions.items()}
@@ -607,7 +639,7 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     for e in ordered:
         e.relations = []
         times = _gather(chosen[e.event_id], placed, extra[e.event_id])
-        _apply_times(e, times, flags, bag_ml.get(e.event_id))
+        _apply_times(e, times, flags, bag_ml.get(e.event_id), _order_only(text, e))
         if times.ambiguous and e.status == "given":
             ambiguous_ids.append(e.event_id)
     if ambiguous_ids:
@@ -617,7 +649,8 @@ def resolve_timeline(text: str, events: list[AdminEvent], encounter_date: date |
     flags.extend(_gap_flags(ordered))
     assign_encounters(ordered, encounter_boundaries(text))
     losses = loss_positions(text)
-    losses += [tm.start for e in ordered for tm in e.time_mentions if tm.role == "infiltrated"]
+    losses += [tm.start for e in ordered for tm in e.time_mentions
+               if tm.role == "infiltrated" and e.route != "LOCAL_INFILTRATION"]
     assign_access(ordered, text, losses, _running_access_lookup(ordered))
     flags.extend(_check_computed_ends(text, ordered, latest, day))
     flags.extend(build_relations(ordered))

@@ -130,6 +130,35 @@ def _role(gap: str) -> str:
     return "at"
 
 
+_ROW_LEAD = re.compile(r"[\s*\-•>\[(]*")
+_ARROWS = ("->", "→", "=>")
+
+
+def _row_role(text: str, tokens: Sequence[tuple[int, int]], i: int, prev_end: int) -> str:
+    """Role of clock token ``i``: wording before it on its own line, or after it when it leads the line.
+
+    One line is one record: a time that starts a row ("  11:35 Stopped") takes the start/stop wording
+    written after it on its line, not the wording of the row above ("New Bag"); an arrow starts a new step
+    the same way ("started -> 1626 complete"). With no wording after it, the wording before it counts
+    (block MARs: "Action: Stopped" / "Admin time: 1518").
+    """
+    s, e = tokens[i]
+    gap = text[prev_end:s]
+    cut = max([gap.rfind("\n")] + [k + len(a) - 1 for a in _ARROWS if (k := gap.rfind(a)) >= 0])
+    if cut < 0 or not _ROW_LEAD.fullmatch(gap[cut + 1 :]):
+        return _role(gap)
+    _, line_hi = _line_bounds(text, s)
+    hi = min(line_hi, e + pattern_numbers().get("orphan_cue_after_chars", 40))
+    if i + 1 < len(tokens):
+        hi = min(hi, tokens[i + 1][0])
+    after = text[e:hi]
+    stop = patterns()["stop_wording"].search(after)
+    start = patterns()["start_wording"].search(after)
+    if stop and (not start or stop.start() < start.start()):
+        return "end"
+    return "start" if start else _role(gap)
+
+
 def scan_segment(text: str, lo: int, hi: int) -> list[TimeMention]:
     """Time mentions found in ``text[lo:hi]`` with roles (start / end / at / range)."""
     out: list[TimeMention] = []
@@ -144,7 +173,7 @@ def scan_segment(text: str, lo: int, hi: int) -> list[TimeMention]:
             prev_end = e2
             i += 2
             continue
-        role = _role(text[prev_end:s])
+        role = _row_role(text, tokens, i, prev_end)
         if role == "at" and out and out[-1].role == "repeat" and _LIST_GAP.match(text[prev_end:s]):
             role = "repeat"  # "repeated at 1515 and 1525"
         out.append(TimeMention(s, e, role, text[s:e]))
@@ -304,6 +333,29 @@ def _fallback_time(text: str, e: AdminEvent, seg_hi: int, starts: Sequence[int])
     return _preceding_time(text, e)
 
 
+def _completion_row(text: str, m: TimeMention, e: AdminEvent, starts: Sequence[int]) -> TimeMention:
+    """Turn a linked time into a stop when it leads a later row that only completes the run.
+
+    "1420 | NS | complete" below "1310 | NS 1000 mL | started": extraction folds the re-mention into the
+    bag's event with a plain time; the row's own wording says it is the stop. Only a row other than the
+    drug's own line, with stop wording after the time, no start wording before it and no other event's
+    drug in between, qualifies.
+    """
+    if m.role not in ("at", "start"):
+        return m
+    line_lo, line_hi = _line_bounds(text, m.start)
+    if line_lo <= e.mention_start < line_hi or not _ROW_LEAD.fullmatch(text[line_lo : m.start]):
+        return m
+    end = patterns()["sentence_end"].search(text, m.end, line_hi)
+    hi = end.start() if end else line_hi
+    stop = patterns()["stop_wording"].search(text, m.end, hi)
+    if stop is None or patterns()["start_wording"].search(text, m.end, stop.start()):
+        return m
+    if any(m.end <= p < stop.start() for p in starts):
+        return m
+    return TimeMention(m.start, m.end, "end", m.text)
+
+
 def refine_mentions(text: str, events: Sequence[AdminEvent],
                     is_infusion: Callable[[AdminEvent], bool]) -> dict[str, list[TimeMention]]:
     """Choose the time mentions the resolver uses for each given event (see the module docstring).
@@ -333,6 +385,8 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
         s_lo, s_hi = sentence_bounds(text, e.mention_start)
         found = scan_segment(text, lo, hi)
         infusion = is_infusion(e)
+        if infusion:
+            mentions = [_completion_row(text, m, e, starts) for m in mentions]
         other = [m for m in mentions if m.role not in ("start", "at", "range")]
         start_like = [m for m in mentions if m.role in ("start", "at", "range")]
         in_seg = [m for m in start_like if lo <= m.start < hi]
@@ -376,6 +430,9 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
             seen = {(m.start, m.end) for m in mentions}
             mentions += [m for m in found if m.role == "end" and (m.start, m.end) not in seen]
         if not infusion and e.route in _PUSH_LIKE:
+            # "local infiltration at 1420": a push or an injection has no IV line that can infiltrate
+            mentions = [TimeMention(m.start, m.end, "at", m.text) if m.role == "infiltrated" else m
+                        for m in mentions]
             if not any(m.role in ("start", "at", "range") for m in mentions):
                 ends = sorted((m for m in mentions if m.role == "end"), key=lambda m: m.start)
                 mentions = [TimeMention(m.start, m.end, "at", m.text) for m in ends[:1]]
