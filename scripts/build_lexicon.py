@@ -36,7 +36,7 @@ PROV = LEX_DIR / "drugs.v1.provenance.json"
 SALT_WORDS = {
     "hydrochloride", "hcl", "sodium", "sulfate", "sulphate", "potassium", "calcium", "citrate", "tartrate",
     "mesylate", "maleate", "phosphate", "acetate", "bromide", "chloride", "succinate", "fumarate",
-    "tromethamine",
+    "tromethamine", "carbonate",
     "besylate", "hyclate", "lactate", "gluconate", "disodium", "dihydrate", "monohydrate", "anhydrous",
     "magnesium", "trihydrate", "bitartrate", "hydrobromide", "decanoate", "palmitate", "propionate",
     "dipropionate", "valerate", "sodium succinate", "porcine", "bovine", "human", "recombinant", "liposomal",
@@ -103,6 +103,78 @@ def base_name(name: str, ingredients: dict[str, str]) -> tuple[str, str | None]:
     return n, None
 
 
+def resolve_variants(key: str, bases: dict[str, tuple[str | None, str]],
+                     term_types: set[str]) -> tuple[str, str | None] | None:
+    """Name a term whose RxNorm rows point at several base names, when they are one drug after all.
+
+    Parameters
+    ----------
+    key
+        The lowercase term.
+    bases
+        Base name -> (rxcui, term type) of every row of the term.
+    term_types
+        The term types of those rows.
+
+    Returns
+    -------
+    ``(drug, rxcui)`` or ``None`` when the names stay ambiguous. Three cases resolve:
+
+    1. the term is itself one of the names ("meropenem" next to "meropenem/vaborbactam");
+    2. every name is one shortest name plus a biosimilar suffix or an ester/salt word
+       ("bevacizumab-maly", "triamcinolone acetonide", "testosterone undecanoate"): that name;
+    3. the single-ingredient names are all components of the same combination (a brand of a combination
+       product, "Bactrim", "Symbicort"): the combination, its components sorted as RxNorm writes
+       multi-ingredient names (taken from the combination row when there is one).
+    Brands that also cover a different single-ingredient product ("Cipro" with ciprofloxacin and
+    ciprofloxacin/hydrocortisone) stay ambiguous: the single name alone does not cover the combination.
+    """
+    if key in bases:
+        return key, bases[key][0]
+    names = sorted(bases, key=len)
+    short = names[0]
+    if short in NOT_A_PRODUCT_NAME:
+        return None
+    if "/" not in short and all(n == short or is_variant(short, n) for n in names[1:]):
+        return short, bases[short][0]
+    singles = {n for n in bases if "/" not in n}
+    singles = {n for n in singles if not any(is_variant(o, n) for o in singles if o != n)}
+    combos = [n for n in bases if "/" in n]
+    if len(singles) < 2 or any(s in key for s in singles) or singles & PARTIAL_COMPONENTS:
+        return None
+    if any(a != b and a[:6] == b[:6] for a in singles for b in singles):
+        return None  # synonyms or a longer product name ("glycopyrrolate"/"glycopyrronium")
+    covering = [c for c in combos if set(c.split("/")) == singles and not set(c.split("/")) - singles]
+    if len(covering) == 1:
+        return covering[0], bases[covering[0]][0]
+    if combos or len(singles) > 3 or term_types != {"brand_name"}:
+        return None
+    return "/".join(sorted(singles)), None
+
+
+# Ingredients RxNorm lists only partly for multi-component solutions, bowel preps and vitamin brands:
+# a combination built from them would name a different product, so such brands stay unmatched.
+PARTIAL_COMPONENTS = {
+    "glucose", "sodium chloride", "potassium chloride", "calcium chloride", "magnesium sulfate", "lactate",
+    "urea", "calcium acetate", "sodium acetate", "folic acid", "vitamin b12", "pyridoxine", "thiamine",
+    "vitamin k1",
+}
+# Ingredients that are never a product's own name (a co-formulated enzyme of a subcutaneous biologic).
+NOT_A_PRODUCT_NAME = {"hyaluronidase"}
+VARIANT_WORDS = {
+    "acetonide", "hexacetonide", "furoate", "undecanoate", "cypionate", "enanthate", "isethionate",
+    "lactobionate", "rdna",
+}
+
+
+def is_variant(short: str, name: str) -> bool:
+    """``name`` is ``short`` with a biosimilar suffix ("-maly") or a trailing ester/salt word."""
+    if re.fullmatch(re.escape(short) + r"-[a-z]{4}", name):
+        return True
+    rest = name[len(short):].split() if name.startswith(short + " ") else []
+    return bool(rest) and all(w in VARIANT_WORDS or w in SALT_WORDS for w in rest)
+
+
 def hcpcs_generic(long_desc: str) -> str | None:
     """Generic name from a HCPCS long description ("Injection, amikacin sulfate, 100 mg" -> "amikacin")."""
     d = long_desc.lower()
@@ -152,7 +224,7 @@ def build(shared: Path) -> dict[str, object]:
             drug_codes[d0].update(c for c in r["hcpcs_codes"].split(";") if c)
 
     out: dict[str, dict[str, object]] = {}
-    dropped_stop = dropped_ambiguous = dropped_unnamed = 0
+    dropped_stop = dropped_ambiguous = dropped_unnamed = n_resolved = 0
     for key, rows in cands.items():
         if key in stop or len(key) < MIN_TERM_LEN:
             dropped_stop += 1
@@ -169,7 +241,12 @@ def build(shared: Path) -> dict[str, object]:
             else:
                 in_term = [d for d in bases if d.split("/")[0] in key or key in d]
                 single = [d for d in bases if "/" not in d]
-                if len(in_term) == 1:
+                resolved = resolve_variants(key, bases, {str(r["term_type"]) for r, _, _ in named})
+                if resolved is not None:
+                    d, cui = resolved
+                    choice = (d, cui, bases[d][1] if d in bases else "brand_combination")
+                    n_resolved += 1
+                elif len(in_term) == 1:
                     d = in_term[0]
                     choice = (d, bases[d][0], bases[d][1])
                 elif len(single) == 1 and not in_term:
@@ -245,6 +322,7 @@ def build(shared: Path) -> dict[str, object]:
             "curated_rows": n_curated,
             "dropped_stopterm_or_short": dropped_stop,
             "dropped_ambiguous": dropped_ambiguous,
+            "resolved_variants_or_combinations": n_resolved,
             "dropped_unnamed": dropped_unnamed,
         },
         "builder": "scripts/build_lexicon.py",

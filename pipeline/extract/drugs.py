@@ -26,20 +26,41 @@ _WORD = re.compile(r"^[a-z][a-z-]{5,}$")
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance with an early exit once it exceeds ``limit`` (returns ``limit + 1``)."""
+    """Edit distance with adjacent transpositions (optimal string alignment), early exit past ``limit``.
+
+    Insertions, deletions, substitutions and the swap of two neighbouring letters ("zofarn" for "zofran")
+    each cost 1, the usual slips of typing. Returns ``limit + 1`` once the distance exceeds ``limit``.
+    """
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i] + [0] * len(b)
         best = cur[0]
         for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            best = min(best, cur[j])
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and ca != cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            best = min(best, v)
         if best > limit:
             return limit + 1
-        prev = cur
+        prev2, prev = prev, cur
     return prev[-1]
+
+
+def plausible_misspelling(word: str, term: str, distance: int) -> bool:
+    """Whether ``word`` may be a slip for the lexicon ``term`` found at ``distance``.
+
+    Drug names of one family share a stem and differ in their ending ("melatonin" / "Melatonex",
+    "-olol" / "-olone"), while typing slips fall anywhere. A correction of two edits is therefore
+    accepted only when the last two letters agree, so a real word outside the lexicon is not turned into
+    a different drug whose name merely starts the same way.
+    """
+    if distance <= 1:
+        return True
+    return word[-2:] == term[-2:]
 
 
 @Language.factory("infucode_drugs")
@@ -100,20 +121,29 @@ class DrugMatcher:
         return doc
 
     def _closest(self, low: str) -> str | None:
-        """Closest lexicon term within the edit-distance limit (memoized per word)."""
+        """Closest lexicon term within the edit-distance limit (memoized per word).
+
+        ``None`` when no term is close enough, when the closest terms at the best distance name different
+        drugs (no confident choice), or when the correction is not a plausible slip
+        (:func:`plausible_misspelling`).
+        """
         if low in self._memo:
             return self._memo[low]
         limit = 2 if len(low) >= 9 else 1
-        best: tuple[int, str] | None = None
+        found: dict[int, list[str]] = defaultdict(list)
         letters = set(low)
         for n in range(len(low) - limit, len(low) + limit + 1):
             for cand in self.fuzzy_index.get((low[0], n), ()):
                 if len(letters.symmetric_difference(cand)) > 2 * limit:
                     continue
                 d = edit_distance(low, cand, limit)
-                if d <= limit and (best is None or d < best[0]):
-                    best = (d, cand)
-        out = best[1] if best else None
+                if d <= limit and plausible_misspelling(low, cand, d):
+                    found[d].append(cand)
+        out: str | None = None
+        if found:
+            best = found[min(found)]
+            if len({self.lexicon[c].drug for c in best}) == 1:
+                out = sorted(best)[0]
         if len(self._memo) < 50000:
             self._memo[low] = out
         return out
