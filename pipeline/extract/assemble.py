@@ -465,7 +465,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             for m in near:
                 m.attrs.append(a)
             continue
-        if a.label == "purpose" and a.value in ("kvo", "hydration", "carrier"):
+        if a.label == "purpose" and a.value in ("kvo", "hydration", "carrier", "maintenance"):
             target = _nearest_fluid(a, ms, sent_of)
             if target is not None:
                 target.attrs.append(a)
@@ -976,8 +976,9 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
             ev.device = a.text
         elif a.label == "line_cue" and ev.line_cue is None:
             ev.line_cue = a.value
-        elif a.label == "purpose" and ev.purpose is None:
-            ev.purpose = a.value
+        elif a.label == "purpose" and (ev.purpose is None or (
+                ev.purpose == "maintenance" and a.value == "hydration")):
+            ev.purpose = a.value  # a stated hydration need outranks "maintenance" ("mIVF for dehydration")
         elif a.label == "duration" and ev.documented_duration_min is None:
             ev.documented_duration_min = duration_min_of(a)
         elif a.label == "waste":
