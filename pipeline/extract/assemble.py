@@ -1275,9 +1275,9 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
 
 
 @lru_cache(maxsize=1)
-def _run_continuation() -> tuple[re.Pattern[str], frozenset[str]]:
+def _run_continuation() -> tuple[re.Pattern[str], frozenset[str], re.Pattern[str]]:
     spec = load_patterns()["run_continuation"]
-    return re.compile(spec["regex"], re.I), frozenset(spec["routes"])
+    return re.compile(spec["regex"], re.I), frozenset(spec["routes"]), re.compile(spec["run_words"], re.I)
 
 
 def _continued_runs(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
@@ -1287,11 +1287,12 @@ def _continued_runs(text: str, entries: list[tuple[int, int]], sentence_starts: 
 
     "0945 pump #1 complete for those sites. Additional pump set up with 2 new sites for the remaining
     volume. 1040 infusion complete.": the second pump is an administration of its own (digest rule 28:
-    +96371) of the drug of the latest given run of a listed route, within two entries before; it starts at
+    +96371) of the drug of the latest given run of a listed route, within two entries before, when a run
+    word (pump, infusion, mL/hr) is written from that drug to the cue; it starts at
     the sentence's clock time, else at its entry's leading time, and has no dose of its own. A stop written
     earlier in that entry ends the previous pump's run at that time.
     """
-    cue_rx, routes = _run_continuation()
+    cue_rx, routes, run_words = _run_continuation()
     out: list[AdminEvent] = []
     mention_pos = sorted(m.start for m in mentions)
     entry_starts = [s for s, _ in entries]
@@ -1308,6 +1309,8 @@ def _continued_runs(text: str, entries: list[tuple[int, int]], sentence_starts: 
         if prev is None or prev.status != "given" or prev.route not in routes or not (
                 ei - 2 <= prev.entry_index <= ei):
             continue
+        if not run_words.search(text, prev.mention_start, cue.end()):
+            continue  # an injection's next site ("New site placed ... for tomorrow") is no run
         k = bisect.bisect_left(time_starts, lo)
         t = all_times[k] if k < len(all_times) and all_times[k].start < hi else leading.get(ei)
         ev = AdminEvent(event_id="", drug=prev.drug, drug_text=prev.drug_text, rxcui=prev.rxcui,
