@@ -102,7 +102,7 @@ EVENT_KEYS = (
     "purpose",
     "spans",
 )
-PURPOSES = ("hydration", "kvo", "carrier", "flush", "therapeutic", "chemotherapy", "diluent")
+PURPOSES = ("hydration", "maintenance", "kvo", "carrier", "flush", "therapeutic", "chemotherapy", "diluent")
 
 
 class GoldError(ValueError):

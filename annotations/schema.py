@@ -149,7 +149,8 @@ class AdminEvent:
     end: datetime | None = None
     duration_min: float | None = None
     site: str | None = None
-    purpose: str | None = None  # hydration | kvo | carrier | flush | therapeutic | chemotherapy | diluent
+    # hydration | maintenance | kvo | carrier | flush | therapeutic | chemotherapy | diluent
+    purpose: str | None = None
     spans: list[Span] = field(default_factory=list)
     # --- beyond the contract -------------------------------------------------------------
     route_text: str | None = None

@@ -23,6 +23,9 @@ PUSHES = ("chemo_push", "tpd_push")
 IV_CATEGORIES = ("chemo_infusion", "chemo_push", "tpd_infusion", "tpd_push", "hydration")
 NON_BILLABLE_PURPOSES = ("flush", "diluent")
 NOT_HYDRATION_PURPOSES = ("kvo", "carrier", "flush", "diluent")
+#: Purposes of a primary bag of fluid (hung for its own sake): never a drug's vehicle/diluent. "maintenance"
+#: (routine/NPO fluid) is billable hydration only with a documented need (rules 33, 35; _not_hydration_cue).
+PRIMARY_FLUID_PURPOSES = ("hydration", "maintenance", "kvo", "carrier")
 _ROUTE_PREFERENCE = ("IV_INFUSION", "IV_PUSH", "IV", "SQ", "IM", "INTRA_ARTERIAL")
 BIOSIMILAR_SUFFIX = re.compile(r"-[a-z]{4}$")
 _SPACES = re.compile(r"\s+")
@@ -224,7 +227,7 @@ def group_events(events: list[AdminEvent], tables: CodingTables | None = None) -
                         and b.start == e.start
                         and fluid_class(b.drug, tables) == "crystalloid"
                         and not b.infusate_id
-                        and b.purpose not in ("hydration", "kvo", "carrier", "flush")
+                        and b.purpose not in (*PRIMARY_FLUID_PURPOSES, "flush")
                         and 0 < (b.volume_ml or 0.0) <= tables.t("ivpb_max_ml")
                     ),
                     None,
@@ -312,7 +315,7 @@ def classify(events: list[AdminEvent], tables: CodingTables) -> Admin:
         admin.diluent_ids = {
             c.event_id
             for c in crystalloids + electrolytes
-            if c not in drug_members and c.purpose not in ("hydration", "kvo", "carrier")
+            if c not in drug_members and c.purpose not in PRIMARY_FLUID_PURPOSES
         }
 
     route = _group_route(events, tables)

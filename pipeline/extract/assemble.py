@@ -19,6 +19,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 from infucode.annotations.schema import AdminEvent, Dose, Relation, Span, TimeMention, Waste
@@ -33,7 +34,13 @@ from infucode.pipeline.extract.attributes import (
     time_role,
     volume_ml_of,
 )
-from infucode.pipeline.extract.resources import LexEntry, compiled_misc, load_lexicon, load_sections
+from infucode.pipeline.extract.resources import (
+    LexEntry,
+    compiled_misc,
+    load_lexicon,
+    load_patterns,
+    load_sections,
+)
 
 EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
 #: ``ev -> tuple`` of the values of every ``AdminEvent`` field, in ``EVENT_FIELDS`` order.
@@ -298,6 +305,7 @@ def assemble(
         m.event = ev
 
     _close_anaphora(text, entries, sentence_starts, mentions, events, ev_entry, leading, misc, all_times)
+    events += _continued_runs(text, entries, sentence_starts, mentions, events, leading, all_times)
     _inherit_times(mentions)
     _share_infusate(mentions)
     events = _drop_superseded(events)
@@ -465,7 +473,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
             for m in near:
                 m.attrs.append(a)
             continue
-        if a.label == "purpose" and a.value in ("kvo", "hydration", "carrier"):
+        if a.label == "purpose" and a.value in ("kvo", "hydration", "carrier", "maintenance"):
             target = _nearest_fluid(a, ms, sent_of)
             if target is not None:
                 target.attrs.append(a)
@@ -976,8 +984,9 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
             ev.device = a.text
         elif a.label == "line_cue" and ev.line_cue is None:
             ev.line_cue = a.value
-        elif a.label == "purpose" and ev.purpose is None:
-            ev.purpose = a.value
+        elif a.label == "purpose" and (ev.purpose is None or (
+                ev.purpose == "maintenance" and a.value == "hydration")):
+            ev.purpose = a.value  # a stated hydration need outranks "maintenance" ("mIVF for dehydration")
         elif a.label == "duration" and ev.documented_duration_min is None:
             ev.documented_duration_min = duration_min_of(a)
         elif a.label == "waste":
@@ -1263,6 +1272,64 @@ def _close_anaphora(text: str, entries: list[tuple[int, int]], sentence_starts: 
         target = open_inf[-1]
         target.time_mentions.append(TimeMention(t.start, t.end, "end", t.text))
         target.spans.append(Span(t.start, t.end, "TIME", "time.anaphora_end"))
+
+
+@lru_cache(maxsize=1)
+def _run_continuation() -> tuple[re.Pattern[str], frozenset[str], re.Pattern[str]]:
+    spec = load_patterns()["run_continuation"]
+    return re.compile(spec["regex"], re.I), frozenset(spec["routes"]), re.compile(spec["run_words"], re.I)
+
+
+def _continued_runs(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
+                    mentions: list[Mention], events: list[AdminEvent], leading: dict[int, Attr],
+                    all_times: list[Attr]) -> list[AdminEvent]:
+    """Return the runs continued on a new pump/new sites in a sentence naming no drug (``run_continuation``).
+
+    "0945 pump #1 complete for those sites. Additional pump set up with 2 new sites for the remaining
+    volume. 1040 infusion complete.": the second pump is an administration of its own (digest rule 28:
+    +96371) of the drug of the latest given run of a listed route, within two entries before, when a run
+    word (pump, infusion, mL/hr) is written from that drug to the cue; it starts at
+    the sentence's clock time, else at its entry's leading time, and has no dose of its own. A stop written
+    earlier in that entry ends the previous pump's run at that time.
+    """
+    cue_rx, routes, run_words = _run_continuation()
+    out: list[AdminEvent] = []
+    mention_pos = sorted(m.start for m in mentions)
+    entry_starts = [s for s, _ in entries]
+    time_starts = [a.start for a in all_times]
+    for cue in cue_rx.finditer(text):
+        si = bisect.bisect_right(sentence_starts, cue.start()) - 1
+        lo = sentence_starts[si] if si >= 0 else 0
+        hi = sentence_starts[si + 1] if si + 1 < len(sentence_starts) else len(text)
+        j = bisect.bisect_left(mention_pos, lo)
+        if j < len(mention_pos) and mention_pos[j] < hi:
+            continue  # the sentence names a drug: that mention is the event
+        ei = max(0, bisect.bisect_right(entry_starts, cue.start()) - 1)
+        prev = next((e for e in reversed(events) if e.mention_start < cue.start()), None)
+        if prev is None or prev.status != "given" or prev.route not in routes or not (
+                ei - 2 <= prev.entry_index <= ei):
+            continue
+        if not run_words.search(text, prev.mention_start, cue.end()):
+            continue  # an injection's next site ("New site placed ... for tomorrow") is no run
+        k = bisect.bisect_left(time_starts, lo)
+        t = all_times[k] if k < len(all_times) and all_times[k].start < hi else leading.get(ei)
+        ev = AdminEvent(event_id="", drug=prev.drug, drug_text=prev.drug_text, rxcui=prev.rxcui,
+                        route=prev.route, route_text=prev.route_text, device=prev.device, line_cue="new_line",
+                        status="given", status_cue="continuation:" + cue.group(0).lower()[:40],
+                        confidence=prev.confidence, entry_index=ei, mention_start=cue.start())
+        ev.spans.append(Span(cue.start(), cue.end(), "LINE_CUE", "run_continuation"))
+        if t is not None:
+            ev.time_mentions.append(TimeMention(t.start, t.end, "start", t.text))
+            ev.spans.append(Span(t.start, t.end, "TIME", "time.continuation_start"))
+            if _END_WORDS.search(text, entries[ei][0], cue.start()) and not any(
+                    x.role in ("end", "range") for x in prev.time_mentions):
+                # "pump #1 infusion complete for those sites. Additional pump set up ...": the first
+                # pump's run stops where the second starts
+                prev.time_mentions.append(TimeMention(t.start, t.end, "end", t.text))
+                prev.spans.append(Span(t.start, t.end, "TIME", "time.continuation_end"))
+        out.append(ev)
+        events = [*events, ev]
+    return out
 
 
 def _inherit_times(mentions: list[Mention]) -> None:

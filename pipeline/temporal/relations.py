@@ -16,7 +16,7 @@ from infucode.pipeline.temporal.intervals import contains, minutes_between, over
 
 _JOIN_CUES = frozenset({"y_site", "piggyback", "same_line"})
 _NOT_ADMIN = frozenset({"flush"})
-_FLUID_PURPOSES = frozenset({"hydration", "kvo", "carrier"})
+_FLUID_PURPOSES = frozenset({"hydration", "kvo", "carrier", "maintenance"})
 
 
 def is_infusion(e: AdminEvent) -> bool:

@@ -10,7 +10,7 @@
   const STATUSES = root.dataset.statuses.split(",");
   const ROUTES = root.dataset.routes.split(",");
   const UNITS = ["mg", "mcg", "g", "mL", "L", "units", "mEq", "mmol"];
-  const PURPOSES = ["", "hydration", "kvo", "carrier", "flush", "therapeutic", "chemotherapy", "diluent"];
+  const PURPOSES = ["", "hydration", "maintenance", "kvo", "carrier", "flush", "therapeutic", "chemotherapy", "diluent"];
 
   let note = null; // {id, text, ...}
   let ann = null; // {events, cpt, hcpcs, done, revision}
