@@ -45,11 +45,13 @@ _START_ROLES = ("start",)
 _PAUSE_ROLES = ("pause", "infiltrated")
 _CLOCK_AFTER_STOP = re.compile(
     r"^[\s:,-]*(?:at|@|~|approx\.?|around)?\s*(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|[0-2]\d[0-5]\d(?!\d)"
+    r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?:\s?h\b)?(?![\d.])"
     r"(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?!\s*(?:ml|mg|mcg|units?|meq|mmol|cc|%))",
     re.IGNORECASE,
 )
 _CLOCK_BEFORE_STOP = re.compile(
-    r"(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|(?<![\d.])[0-2]\d[0-5]\d|\d{1,2}\s*[ap]\.?m\.?)"
+    r"(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|(?<![\d.])[0-2]\d[0-5]\d|\d{1,2}\s*[ap]\.?m\.?"
+    r"|(?<![\d.])(?:[01]?\d|2[0-3])\.[0-5]\d\s?h)"
     r"\s*(?:[-:,]\s*)?(?:(?:bag|infusion|bolus|ivpb|fluids?|drip|abx|antibiotic|it|iv)\s+){0,2}(?:was\s+|is\s+)?$",
     re.IGNORECASE,
 )
@@ -232,7 +234,8 @@ def _orphan_stop_lines(text: str, events: Sequence[AdminEvent],
             span = (s, s + len(after.group("t")))
         else:
             before = _CLOCK_BEFORE_STOP.search(line[: rel])
-            lead = re.match(r"^[\s\[(>*-]*(?P<t>[0-2]\d[0-5]\d|\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?)\b", line)
+            lead = re.match(r"^[\s\[(>*-]*(?P<t>[0-2]\d[0-5]\d|\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?"
+                            r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?:\s?h)?)\b(?!\.\d)", line)
             if before:
                 span = (lo + before.start("t"), lo + before.end("t"))
             elif lead:

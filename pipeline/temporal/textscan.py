@@ -29,6 +29,18 @@ _UNIT_AFTER = (
     r"(?!\s*(?:(?:ml|mg|mcg|g|gm|gram|grams|units?|u|meq|mmol|l|cc|kg|x|times|doses?|mins?|minutes"
     r"|hrs?|hours)\b|%|/))"
 )
+#: European dotted clock times: "08.40 h" / "8.40h", "at 08.40", a line that starts "08.40 ...", the second
+#: time of a range "08.40-09.10"; never a decimal dose ("0.5 mg", "12.50 mL"), a duration ("over 1.25 h")
+#: or a dotted date ("04.03.2026").
+_DOTTED_HM = r"(?:[01]?\d|2[0-3])\.[0-5]\d"
+_DOTTED = (
+    r"(?<![\w/:.,#$])(?<!over )(?<!for )(?<!\bx )(?<!\bq )(?<!\bq)" + _DOTTED_HM + r"\s?h(?:rs?)?(?![a-z\d])|"
+    r"(?:(?<=\bat )|(?<=@)|(?<=@ )|(?<=\bby )|(?<=\buntil )|(?<=\btill )|(?<=\bfrom )|(?<![^\n])"
+    r"|(?<=\d-)|(?<=\d -)|(?<=\d- )|(?<=\d - )|(?<=\d–))"
+    r"(?:[01]\d|2[0-3]|(?:(?<=[a-z] )|(?<=@ )|(?<=@))[1-9])\.[0-5]\d(?![\d/:]|[.,]\d)" + _UNIT_AFTER + "|"
+    r"(?<![\w/:.,#$])(?:[01]\d|2[0-3])\.[0-5]\d(?=\s?(?:-|–|to)\s?" + _DOTTED_HM + r"(?![\d/:]|[.,]\d)"
+    + _UNIT_AFTER + ")"
+)
 _CLOCK = re.compile(
     r"(?<![\d/:.,#$])(?:"
     r"(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
@@ -37,6 +49,7 @@ _CLOCK = re.compile(
     r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/])(?![.,:]\d)" + _UNIT_AFTER + "|"
     r"(?<![\d/:.,#$])(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?(?![a-z])|"
     r"(?<![\d/:.,#$])(?:[01]?\d|2[0-3])h[0-5]\d(?![\d:/])" + _UNIT_AFTER + "|"
+    + _DOTTED + "|"
     r"\b(?:12\s*)?(?:noon|midday|midnight)\b",
     re.IGNORECASE,
 )
