@@ -472,7 +472,7 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
             e.end, e.time_source = stop, "documented"
             e.duration_min = round(max(0.0, minutes_between(e.start, stop) - e.pauses_min), 1)
             continue
-        reason = None
+        reason = _rate_not_constant(text, e)
         for o in ordered:
             if o is e or o.drug != e.drug or o.access_id != e.access_id or o.status != "given":
                 continue
@@ -495,6 +495,31 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
                            f"{e.event_id}: stop time not documented and cannot be computed from volume/rate: "
                            + reason, [e.event_id], "R37-computed-stop"))
     return flags
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _rate_not_constant(text: str, e: AdminEvent) -> str | None:
+    """Why volume/rate gives ``e`` no stop time although both are written, or None (digest 37).
+
+    A computed stop needs one constant documented rate. A drip dosed by a dose rate ("5 mcg/min",
+    "18 units/kg/hr", "6 units/hr" with no fixed dose) runs until it is stopped: its bag is replaced, not
+    run dry; a rate that changes ("titrate to MAP > 65", rows at 7.5 then 15 mL/hr) makes volume/rate no
+    run time. A fixed dose run at a dose rate ("KCl 10 mEq/100 mL at 10 mEq/hr") keeps its computed stop.
+    """
+    pats = patterns()
+    rates = [text[sp.start : sp.end] for sp in e.spans if sp.label == "RATE"]
+    dose_rates = [r for r in rates if pats["dose_rate"].search(r)]
+    if dose_rates and (e.dose is None or any(pats["titrated_dose_rate"].search(r) for r in dose_rates)):
+        return "a drip dosed by a dose rate runs until it is stopped, not until its bag is empty"
+    ml_hr = {m.group(0).replace(",", "") for r in rates if r not in dose_rates and (m := _NUMBER.search(r))}
+    if len({float(v) for v in ml_hr}) > 1:
+        return "the documented rate changes during the run"
+    lines = {_line_bounds(text, sp.start) for sp in e.spans if sp.label in ("DRUG", "RATE")}
+    if any(pats["titration_wording"].search(text, lo, hi) for lo, hi in lines):
+        return "the infusion is titrated, so volume/rate gives no run time"
+    return None
 
 
 def _loss_time_within(text: str, e: AdminEvent, losses: Sequence[int]) -> datetime | None:
