@@ -140,7 +140,27 @@ def _role(gap: str) -> str:
         return "end"
     if start:
         return "start"
+    if patterns()["ongoing_wording"].search(window):
+        return "ongoing"  # "still infusing at handoff 1500": the run was seen going on, not started
     return "at"
+
+
+def _ongoing_at(text: str, m: TimeMention) -> bool:
+    """Tell whether a plain time is written after wording that the run was already going on."""
+    if m.role not in ("at", "start"):
+        return False
+    line_lo, _ = _line_bounds(text, m.start)
+    return _role(text[line_lo : m.start]) == "ongoing"
+
+
+def _continuing_run(text: str, e: AdminEvent) -> bool:
+    """Tell whether the event's sentence finds an infusion already running ("drip verified at handoff").
+
+    Such a run's start is not in this record: the row time is when it was seen, not when it was started.
+    """
+    lo, hi = sentence_bounds(text, e.mention_start)
+    return bool(patterns()["ongoing_wording"].search(text, lo, hi)) and not (
+        patterns()["start_wording"].search(text, lo, hi) or patterns()["stop_wording"].search(text, lo, hi))
 
 
 _ROW_LEAD = re.compile(r"[\s*\-•>\[(]*")
@@ -400,6 +420,7 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
         infusion = is_infusion(e)
         if infusion:
             mentions = [_completion_row(text, m, e, starts) for m in mentions]
+        mentions = [m for m in mentions if not _ongoing_at(text, m)]
         other = [m for m in mentions if m.role not in ("start", "at", "range")]
         start_like = [m for m in mentions if m.role in ("start", "at", "range")]
         in_seg = [m for m in start_like if lo <= m.start < hi]
@@ -417,7 +438,11 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
             in_seg = [m for m in in_seg if (m.start, m.end) not in skip]
             near = [m for m in near if (m.start, m.end) not in skip]
         columns = [c for c in columns if c.role != "skip"]
-        if any(c.role in ("start", "at") for c in columns):
+        continuing = infusion and not any(m.role in ("start", "range", "end") for m in mentions + found) and (
+            _continuing_run(text, e))
+        if continuing:
+            mentions = other  # "2300 heparin drip verified at 14 mL/hr": running before this record began
+        elif any(c.role in ("start", "at") for c in columns):
             # a table row under "Time" or "Start | Stop" headers: the columns say which time is which
             row_lo, row_hi = _line_bounds(text, e.mention_start)
             mentions = [m for m in other if not row_lo <= m.start < row_hi] + columns + later_starts

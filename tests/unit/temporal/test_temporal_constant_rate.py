@@ -94,3 +94,24 @@ def test_bolus_in_progress_is_no_stop(ev) -> None:
     e1 = ev(t, "e1", "lactated ringer's", "LR", [("1410", "start")], route="IV_INFUSION", volume_ml=1000.0)
     resolve_timeline(t, [e1], D)
     assert e1.end is None
+
+
+def test_a_drip_verified_at_handoff_has_no_start_in_this_record(ev) -> None:
+    t = "1900 Handoff received. Heparin drip verified at 14 mL/hr per nomogram, infusing R FA.\n2100 aPTT drawn.\n"
+    e1 = ev(t, "e1", "heparin", "Heparin", [("1900", "at")], route="IV_INFUSION", rate_ml_hr=14.0)
+    resolve_timeline(t, [e1], D)
+    assert (e1.start, e1.end) == (None, None)
+
+
+def test_a_time_after_still_infusing_is_not_the_start(ev) -> None:
+    t = "1410 Vancomycin 1 g IVPB hung, still infusing at handoff 1500.\n"
+    e1 = ev(t, "e1", "vancomycin", "Vancomycin", [("1500", "start")], route="IV_INFUSION")
+    resolve_timeline(t, [e1], D)
+    assert e1.start == at(14, 10)
+
+
+def test_a_drip_started_on_arrival_keeps_its_start(ev) -> None:
+    t = "Pt arrived 1645. Continues on NS 100 mL/hr started on arrival 1650 via R FA.\n"
+    e1 = ev(t, "e1", "sodium chloride 0.9%", "NS", [("1650", "start")], route="IV_INFUSION", rate_ml_hr=100.0)
+    resolve_timeline(t, [e1], D)
+    assert e1.start == at(16, 50)
