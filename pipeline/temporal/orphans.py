@@ -37,8 +37,16 @@ def _cues(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
         for m in patterns()[key].finditer(text, lo, hi):
             if any(a < m.end() and m.start() < b for a, b, _ in found):
                 continue
+            if role == "end" and not_a_run_stop(text, m.end()):
+                continue  # "pain has stopped": no infusion stopped
             found.append((m.start(), m.end(), role))
     return sorted(found)
+
+
+def not_a_run_stop(text: str, cue_end: int) -> bool:
+    """Tell whether the stop word ending at ``cue_end`` stops a symptom ("pain has stopped"), not a run."""
+    lo = max(text.rfind("\n", 0, cue_end) + 1, cue_end - 48)
+    return any(m.end() == cue_end for m in patterns()["stop_not_run"].finditer(text, lo, cue_end))
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

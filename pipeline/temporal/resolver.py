@@ -36,7 +36,12 @@ from infucode.pipeline.temporal.intervals import (
     round_to_minute,
     run_minutes,
 )
-from infucode.pipeline.temporal.orphans import attach_orphans, orphan_sentences, stop_clauses_before_drugs
+from infucode.pipeline.temporal.orphans import (
+    attach_orphans,
+    not_a_run_stop,
+    orphan_sentences,
+    stop_clauses_before_drugs,
+)
 from infucode.pipeline.temporal.parse import Clock, ParsedTime, find_line_times, parse_expression
 from infucode.pipeline.temporal.relations import build_relations, is_infusion
 from infucode.pipeline.temporal.textscan import clock_tokens, refine_mentions, sentence_bounds
@@ -224,7 +229,7 @@ def _orphan_stop_lines(text: str, events: Sequence[AdminEvent],
     starts = sorted(e.mention_start for e in events)
     for m in patterns()["stop_wording"].finditer(text):
         lo, hi = _line_bounds(text, m.start())
-        if any(lo <= s < hi for s in starts):
+        if any(lo <= s < hi for s in starts) or not_a_run_stop(text, m.end()):
             continue
         line = text[lo:hi]
         rel = m.start() - lo
@@ -486,7 +491,7 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
                 if e.start < o.start < e.end:
                     reason = "a piggyback infusion interrupted the bag before the computed stop"
         if reason is None and last_time is not None and last_time < e.end:
-            if interrupt.search(text, e.mention_start):
+            if interrupt.search(text, e.mention_start) or patterns()["discharge"].search(text, e.mention_start):
                 reason = "the note ends (transfer, hand-off or rate change) before the computed stop"
         if reason is None:
             continue

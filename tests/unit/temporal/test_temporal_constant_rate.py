@@ -115,3 +115,19 @@ def test_a_drip_started_on_arrival_keeps_its_start(ev) -> None:
     e1 = ev(t, "e1", "sodium chloride 0.9%", "NS", [("1650", "start")], route="IV_INFUSION", rate_ml_hr=100.0)
     resolve_timeline(t, [e1], D)
     assert e1.start == at(16, 50)
+
+
+def test_a_symptom_that_stopped_does_not_end_the_bolus(ev) -> None:
+    t = "0900 NS 500 mL bolus over 30 min started R AC.\n1100 Pt states pain has stopped.\n"
+    e1 = ev(t, "e1", "sodium chloride 0.9%", "NS", [("0900", "start")], route="IV_INFUSION",
+            volume_ml=500.0, documented_duration_min=30.0)
+    resolve_timeline(t, [e1], D)
+    assert (e1.start, e1.end) == (at(9, 0), at(9, 30))
+
+
+def test_a_computed_stop_after_discharge_home_is_dropped(ev) -> None:
+    t = "1200 NS 1000 mL second bag hung at 500 mL/hr.\n1300 d/c home with family.\n"
+    e1 = ev(t, "e1", "sodium chloride 0.9%", "NS", [("1200", "start")], route="IV_INFUSION",
+            volume_ml=1000.0, rate_ml_hr=500.0, spans=_spans(t, ("DRUG", "NS"), ("RATE", "500 mL/hr")))
+    resolve_timeline(t, [e1], D)
+    assert (e1.start, e1.end) == (at(12, 0), None)
