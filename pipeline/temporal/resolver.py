@@ -466,7 +466,7 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
     stop (the bag was not seen to finish).
     """
     flags: list[Flag] = []
-    interrupt = patterns()["infusion_interrupted"]
+    interrupt, discharge = patterns()["infusion_interrupted"], patterns()["discharge"]
     losses = loss_positions(text)
     for e in ordered:
         if e.time_source != "computed" or e.start is None or e.end is None:
@@ -491,8 +491,8 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
                 if e.start < o.start < e.end:
                     reason = "a piggyback infusion interrupted the bag before the computed stop"
         if reason is None and last_time is not None and last_time < e.end:
-            if interrupt.search(text, e.mention_start) or patterns()["discharge"].search(text, e.mention_start):
-                reason = "the note ends (transfer, hand-off or rate change) before the computed stop"
+            if interrupt.search(text, e.mention_start) or discharge.search(text, e.mention_start):
+                reason = "the note ends (transfer, discharge, hand-off or rate change) before the computed stop"
         if reason is None:
             continue
         e.end, e.duration_min, e.time_source = None, None, "documented"
