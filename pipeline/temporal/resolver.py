@@ -492,7 +492,7 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
                     reason = "a piggyback infusion interrupted the bag before the computed stop"
         if reason is None and last_time is not None and last_time < e.end:
             if interrupt.search(text, e.mention_start) or discharge.search(text, e.mention_start):
-                reason = "the note ends (transfer, discharge, hand-off or rate change) before the computed stop"
+                reason = "the note ends (transfer, discharge, hand-off, rate change) before the computed stop"
         if reason is None:
             continue
         e.end, e.duration_min, e.time_source = None, None, "documented"
