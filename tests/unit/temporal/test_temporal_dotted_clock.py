@@ -85,3 +85,16 @@ def test_a_dotted_stop_row_ends_the_infusion_it_follows(ev) -> None:
             volume_ml=500.0, rate_ml_hr=250.0)
     resolve_timeline(text, [e1], D)
     assert (e1.start, e1.end) == (at(9, 5), at(9, 20))
+
+
+@pytest.mark.parametrize(("raw", "minutes"), [("14h10", 850), ("14 h 10", 850), ("8h40", 520), ("14H10", 850)])
+def test_a_european_h_clock_is_a_24_hour_time(raw: str, minutes: int) -> None:
+    parsed = parse_expression(raw)
+    assert parsed is not None and parsed.kind == "clock"
+    assert parsed.start is not None and parsed.start.candidates == (minutes,)
+
+
+@pytest.mark.parametrize("line", ["infused over 2 h 10 min", "for 2 h 30 minutes", "x 1h30"])
+def test_a_run_time_in_hours_and_minutes_is_no_h_clock(line: str) -> None:
+    assert [a.text for a in find_attributes(line) if a.label == "time"] == []
+    assert clock_tokens(line, 0, len(line)) == []
