@@ -77,6 +77,12 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
             continue
         tokens = clock_tokens(text, lo, hi)
         if not tokens:
+            stamp = _row_stamp(text, lo, mention_starts)
+            cues = _cues(text, lo, hi) if stamp is not None else []
+            if stamp is not None and cues and cues[0][2] in ("end", "pause"):
+                # "1410 Pt flushing. INFUSION STOPPED.": a stop sentence of a timestamped row takes the
+                # row's time when nothing (no drug, no other time) stands between them
+                out.append(TimeMention(stamp[0], stamp[1], cues[0][2], text[stamp[0] : stamp[1]]))
             continue
         cues = _cues(text, lo, hi)
         if not cues:
@@ -94,6 +100,17 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
                 continue
             out.append(TimeMention(s, e, role, text[s:e]))
     return out
+
+
+def _row_stamp(text: str, lo: int, mention_starts: Sequence[int]) -> tuple[int, int] | None:
+    """Return the clock time opening the line of ``text[lo:]`` when no other clock or drug precedes ``lo``."""
+    line_lo = text.rfind("\n", 0, lo) + 1
+    if line_lo == lo or any(line_lo <= p < lo for p in mention_starts):
+        return None
+    tokens = clock_tokens(text, line_lo, lo)
+    if len(tokens) != 1 or text[line_lo : tokens[0][0]].strip(" \t*->[(|"):
+        return None
+    return tokens[0]
 
 
 def stop_clauses_before_drugs(text: str, mention_starts: Sequence[int]) -> list[TimeMention]:

@@ -243,6 +243,25 @@ def _adjacent_pair_later(mentions: list[TimeMention], text: str) -> list[TimeMen
     return [m for m in mentions if id(m) not in drop]
 
 
+def _cued_stops(mentions: list[TimeMention], text: str) -> list[TimeMention]:
+    """Of several stop times on one line, keep those written right after stop wording.
+
+    "0040 Late decels. Pitocin off at 0042": the row time is when the row was written; the stop is 0042.
+    """
+    ends = [m for m in mentions if m.role == "end"]
+    if len(ends) < 2:
+        return mentions
+    drop: set[int] = set()
+    lines: dict[int, list[TimeMention]] = {}
+    for m in ends:
+        lines.setdefault(_line_bounds(text, m.start)[0], []).append(m)
+    for line_lo, same in lines.items():
+        cued = [m for m in same if _role(text[line_lo : m.start]) == "end"]
+        if len(same) > 1 and cued:
+            drop.update(id(m) for m in same if all(m is not c for c in cued))
+    return [m for m in mentions if id(m) not in drop]
+
+
 def _cells(line: str) -> list[tuple[int, int]]:
     """Column spans of a table line: pipe- or tab-separated cells, else runs separated by 2+ spaces."""
     sep = "|" if "|" in line else ("\t" if "\t" in line.strip() else None)
@@ -477,7 +496,7 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
                 mentions = [TimeMention(m.start, m.end, "at", m.text) for m in ends[:1]]
             else:
                 mentions = [m for m in mentions if m.role != "end"]
-        out[e.event_id] = _adjacent_pair_later(mentions, text)
+        out[e.event_id] = _cued_stops(_adjacent_pair_later(mentions, text), text)
     _share_infusate(events, out)
     return out
 

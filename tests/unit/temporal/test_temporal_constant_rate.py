@@ -131,3 +131,30 @@ def test_a_computed_stop_after_discharge_home_is_dropped(ev) -> None:
             volume_ml=1000.0, rate_ml_hr=500.0, spans=_spans(t, ("DRUG", "NS"), ("RATE", "500 mL/hr")))
     resolve_timeline(t, [e1], D)
     assert (e1.start, e1.end) == (at(12, 0), None)
+
+
+def test_a_stop_sentence_of_a_timestamped_row_takes_the_row_time(ev) -> None:
+    t = ("1400 Docetaxel 140 mg in 250 mL NS started at 250 mL/hr L FA.\n"
+         "1410 Pt c/o back pain and flushing. INFUSION STOPPED. Hydrocortisone 100 mg IV given.\n")
+    e1 = ev(t, "e1", "docetaxel", "Docetaxel", [("1400", "start")], route="IV_INFUSION",
+            volume_ml=250.0, rate_ml_hr=250.0)
+    e2 = ev(t, "e2", "hydrocortisone", "Hydrocortisone", [("1410", "at")], route="IV")
+    resolve_timeline(t, [e1, e2], D)
+    assert (e1.end, e2.start) == (at(14, 10), at(14, 10))
+
+
+def test_a_row_without_its_own_time_gives_no_stop_to_a_stop_sentence(ev) -> None:
+    t = ("1400 Docetaxel 140 mg in 250 mL NS started L FA.\n"
+         "Pt c/o back pain and flushing. INFUSION STOPPED.\n")
+    e1 = ev(t, "e1", "docetaxel", "Docetaxel", [("1400", "start")], route="IV_INFUSION", volume_ml=250.0)
+    resolve_timeline(t, [e1], D)
+    assert e1.end is None
+
+
+def test_the_stop_time_written_after_off_beats_the_row_time(ev) -> None:
+    t = ("2200 Oxytocin 30 units/500 mL LR started.\n"
+         "0040 Late decels. Pitocin off at 0042, position change.\n")
+    e1 = ev(t, "e1", "oxytocin", "Oxytocin", [("2200", "start"), ("0040", "end"), ("0042", "end")],
+            route="IV_INFUSION")
+    resolve_timeline(t, [e1], D)
+    assert e1.end == at(0, 42, day=6)
