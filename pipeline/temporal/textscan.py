@@ -243,20 +243,23 @@ def _adjacent_pair_later(mentions: list[TimeMention], text: str) -> list[TimeMen
     return [m for m in mentions if id(m) not in drop]
 
 
-def _cued_stops(mentions: list[TimeMention], text: str) -> list[TimeMention]:
-    """Of several stop times on one line, keep those written right after stop wording.
+def _cued_stops(mentions: list[TimeMention], text: str, e: AdminEvent) -> list[TimeMention]:
+    """Of several stop times on one line, keep those written right after stop wording naming the drug.
 
     "0040 Late decels. Pitocin off at 0042": the row time is when the row was written; the stop is 0042.
+    A stop of something else later on the line ("Albumin complete. Catheter removed 1045") is no better.
     """
     ends = [m for m in mentions if m.role == "end"]
     if len(ends) < 2:
         return mentions
+    named = {sentence_bounds(text, sp.start) for sp in e.spans if sp.label == "DRUG"}
     drop: set[int] = set()
     lines: dict[int, list[TimeMention]] = {}
     for m in ends:
         lines.setdefault(_line_bounds(text, m.start)[0], []).append(m)
     for line_lo, same in lines.items():
-        cued = [m for m in same if _role(text[line_lo : m.start]) == "end"]
+        cued = [m for m in same if _role(text[line_lo : m.start]) == "end"
+                and sentence_bounds(text, m.start) in named]
         if len(same) > 1 and cued:
             drop.update(id(m) for m in same if all(m is not c for c in cued))
     return [m for m in mentions if id(m) not in drop]
@@ -496,7 +499,7 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
                 mentions = [TimeMention(m.start, m.end, "at", m.text) for m in ends[:1]]
             else:
                 mentions = [m for m in mentions if m.role != "end"]
-        out[e.event_id] = _cued_stops(_adjacent_pair_later(mentions, text), text)
+        out[e.event_id] = _cued_stops(_adjacent_pair_later(mentions, text), text, e)
     _share_infusate(events, out)
     return out
 

@@ -155,6 +155,15 @@ def test_the_stop_time_written_after_off_beats_the_row_time(ev) -> None:
     t = ("2200 Oxytocin 30 units/500 mL LR started.\n"
          "0040 Late decels. Pitocin off at 0042, position change.\n")
     e1 = ev(t, "e1", "oxytocin", "Oxytocin", [("2200", "start"), ("0040", "end"), ("0042", "end")],
-            route="IV_INFUSION")
+            route="IV_INFUSION", spans=_spans(t, ("DRUG", "Oxytocin"), ("DRUG", "Pitocin")))
     resolve_timeline(t, [e1], D)
     assert e1.end == at(0, 42, day=6)
+
+
+def test_a_later_stop_of_something_else_on_the_row_does_not_replace_the_drug_stop(ev) -> None:
+    t = ("0950 Albumin 25% 100 mL IV started.\n"
+         "1030 Albumin infusion complete. Catheter removed 1045, site dressed.\n")
+    e1 = ev(t, "e1", "albumin human", "Albumin", [("0950", "start"), ("1030", "end"), ("1045", "end")],
+            route="IV_INFUSION", spans=_spans(t, ("DRUG", "Albumin"), ("DRUG", "Albumin")))
+    resolve_timeline(t, [e1], D)
+    assert e1.end == at(10, 30)
