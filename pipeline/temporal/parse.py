@@ -39,6 +39,7 @@ _TOKEN = re.compile(
     "|".join(
         [
             rf"{_NB}(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?!\d)",
+            rf"{_NB}(?P<eday>\d{{1,2}})\.(?P<emon>\d{{1,2}})\.(?P<eyr>\d{{4}})(?![\d.])",
             rf"{_NB}(?P<um>\d{{1,2}})/(?P<ud>\d{{1,2}})(?:/(?P<uy>\d{{4}}|\d{{2}}))?{_NA}",
             rf"\b(?P<mon1>{_MONTH_RE})\s*(?P<md1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s*(?P<my1>\d{{4}}))?{_NA}",
             rf"{_NB}(?P<md2>\d{{1,2}})(?:st|nd|rd|th)?[\s-]*(?P<mon2>{_MONTH_RE})(?:[\s,-]*(?P<my2>\d{{4}}))?{_NA}",
@@ -163,6 +164,8 @@ def _token_value(m: re.Match[str]) -> tuple[str, Any]:
     g = m.groupdict()
     if g["iy"]:
         return "date", _valid_ymd(int(g["iy"]), int(g["im"]), int(g["id"]))
+    if g["eday"]:  # dotted dates are written day first ("23.11.2026")
+        return "date", _valid_ymd(int(g["eyr"]), int(g["emon"]), int(g["eday"]))
     if g["um"]:
         return "date", _valid_ymd(_year(g["uy"]), int(g["um"]), int(g["ud"]))
     if g["mon1"] or g["mon2"]:
@@ -471,7 +474,7 @@ def find_dates(text: str) -> list[tuple[int, int, tuple[int | None, int, int]]]:
     out: list[tuple[int, int, tuple[int | None, int, int]]] = []
     for m in _TOKEN.finditer(text):
         g = m.groupdict()
-        if not (g["iy"] or g["um"] or g["mon1"] or g["mon2"]):
+        if not (g["iy"] or g["eday"] or g["um"] or g["mon1"] or g["mon2"]):
             continue
         kind, ymd = _token_value(m)
         if kind != "date" or ymd is None:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pytest
 from infucode.pipeline.extract.attributes import find_attributes
 from infucode.pipeline.temporal import resolve_timeline
-from infucode.pipeline.temporal.parse import find_line_times, parse_expression
+from infucode.pipeline.temporal.parse import find_dates, find_line_times, parse_expression
 from infucode.pipeline.temporal.textscan import clock_tokens
 
 D = date(2026, 3, 5)
@@ -98,3 +98,14 @@ def test_a_european_h_clock_is_a_24_hour_time(raw: str, minutes: int) -> None:
 def test_a_run_time_in_hours_and_minutes_is_no_h_clock(line: str) -> None:
     assert [a.text for a in find_attributes(line) if a.label == "time"] == []
     assert clock_tokens(line, 0, len(line)) == []
+
+
+def test_a_dotted_date_is_read_day_first_and_anchors_the_note() -> None:
+    text = "Day unit 23.11.2026\n08.40 h premedication given\n"
+    parsed = parse_expression("23.11.2026")
+    assert parsed is not None and parsed.kind == "date" and parsed.ymd == (2026, 11, 23)
+    assert [ymd for _, _, ymd in find_dates(text)] == [(2026, 11, 23)]
+
+
+def test_a_version_or_decimal_is_no_dotted_date() -> None:
+    assert find_dates("pump firmware 3.1.2, 1.5 mg given") == []
