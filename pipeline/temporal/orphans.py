@@ -37,8 +37,16 @@ def _cues(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
         for m in patterns()[key].finditer(text, lo, hi):
             if any(a < m.end() and m.start() < b for a, b, _ in found):
                 continue
+            if role == "end" and not_a_run_stop(text, m.end()):
+                continue  # "pain has stopped": no infusion stopped
             found.append((m.start(), m.end(), role))
     return sorted(found)
+
+
+def not_a_run_stop(text: str, cue_end: int) -> bool:
+    """Tell whether the stop word ending at ``cue_end`` stops a symptom ("pain has stopped"), not a run."""
+    lo = max(text.rfind("\n", 0, cue_end) + 1, cue_end - 48)
+    return any(m.end() == cue_end for m in patterns()["stop_not_run"].finditer(text, lo, cue_end))
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -69,6 +77,12 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
             continue
         tokens = clock_tokens(text, lo, hi)
         if not tokens:
+            stamp = _row_stamp(text, lo, mention_starts)
+            cues = _cues(text, lo, hi) if stamp is not None else []
+            if stamp is not None and cues and cues[0][2] in ("end", "pause"):
+                # "1410 Pt flushing. INFUSION STOPPED.": a stop sentence of a timestamped row takes the
+                # row's time when nothing (no drug, no other time) stands between them
+                out.append(TimeMention(stamp[0], stamp[1], cues[0][2], text[stamp[0] : stamp[1]]))
             continue
         cues = _cues(text, lo, hi)
         if not cues:
@@ -86,6 +100,17 @@ def orphan_sentences(text: str, mention_starts: Sequence[int]) -> list[TimeMenti
                 continue
             out.append(TimeMention(s, e, role, text[s:e]))
     return out
+
+
+def _row_stamp(text: str, lo: int, mention_starts: Sequence[int]) -> tuple[int, int] | None:
+    """Return the clock time opening the line of ``text[lo:]`` when no other clock or drug precedes ``lo``."""
+    line_lo = text.rfind("\n", 0, lo) + 1
+    if line_lo == lo or any(line_lo <= p < lo for p in mention_starts):
+        return None
+    tokens = clock_tokens(text, line_lo, lo)
+    if len(tokens) != 1 or text[line_lo : tokens[0][0]].strip(" \t*->[(|"):
+        return None
+    return tokens[0]
 
 
 def stop_clauses_before_drugs(text: str, mention_starts: Sequence[int]) -> list[TimeMention]:

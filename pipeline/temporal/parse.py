@@ -39,11 +39,13 @@ _TOKEN = re.compile(
     "|".join(
         [
             rf"{_NB}(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?!\d)",
+            rf"{_NB}(?P<eday>\d{{1,2}})\.(?P<emon>\d{{1,2}})\.(?P<eyr>\d{{4}})(?![\d.])",
             rf"{_NB}(?P<um>\d{{1,2}})/(?P<ud>\d{{1,2}})(?:/(?P<uy>\d{{4}}|\d{{2}}))?{_NA}",
             rf"\b(?P<mon1>{_MONTH_RE})\s*(?P<md1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s*(?P<my1>\d{{4}}))?{_NA}",
             rf"{_NB}(?P<md2>\d{{1,2}})(?:st|nd|rd|th)?[\s-]*(?P<mon2>{_MONTH_RE})(?:[\s,-]*(?P<my2>\d{{4}}))?{_NA}",
             rf"{_NB}(?P<ah>\d{{1,2}})(?:[:.h](?P<amin>[0-5]\d))?\s*(?P<ap>a\.?m\.?|p\.?m\.?|a|p)(?![a-z])",
-            rf"{_NB}(?P<ch>\d{{1,2}})[:h](?P<cmin>[0-5]\d)(?::[0-5]\d)?(?!\d)",
+            rf"{_NB}(?P<ch>\d{{1,2}})(?P<csep>:|\s?h\s?)(?P<cmin>[0-5]\d)(?::[0-5]\d)?(?!\d)(?!\s?m(?:in|ins|inutes?|n)?\b)",
+            rf"{_NB}(?P<dh>\d{{1,2}})\.(?P<dmin>[0-5]\d)(?P<dsuf>\s?h(?:rs?)?(?![a-z]))?(?![\d/:.])",
             rf"{_NB}(?P<mh>[0-2]\d)(?P<mmin>[0-5]\d)(?![\d/:.])",
             rf"{_NB}(?P<th>[1-9])(?P<tmin>[0-5]\d)(?![\d/:.])",
             r"\b(?P<word>noon|midday|midnight)\b",
@@ -71,6 +73,7 @@ _DURATION = re.compile(
     rf"|(?:\b(?P<w>{_NUM})\s*(?P<wu>{_UNIT_MIN}|{_UNIT_HR})\b)",
     re.IGNORECASE,
 )
+_DURATION_BEFORE = re.compile(r"(?:\bover|\bfor|\bx|\bq|\bevery)\s*$", re.IGNORECASE)
 _CONNECTOR = re.compile(r"^\s*(?:-+|–|—|to|until|till|til|thru|through|->|>|and)\s*$", re.IGNORECASE)
 
 
@@ -161,6 +164,8 @@ def _token_value(m: re.Match[str]) -> tuple[str, Any]:
     g = m.groupdict()
     if g["iy"]:
         return "date", _valid_ymd(int(g["iy"]), int(g["im"]), int(g["id"]))
+    if g["eday"]:  # dotted dates are written day first ("23.11.2026")
+        return "date", _valid_ymd(int(g["eyr"]), int(g["emon"]), int(g["eday"]))
     if g["um"]:
         return "date", _valid_ymd(_year(g["uy"]), int(g["um"]), int(g["ud"]))
     if g["mon1"] or g["mon2"]:
@@ -177,11 +182,23 @@ def _token_value(m: re.Match[str]) -> tuple[str, Any]:
         return "bad", None
     if g["ch"]:
         raw, hour, minute = g["ch"], int(g["ch"]), int(g["cmin"])
-        if hour > 24 or (hour == 24 and minute):
+        european = g["csep"] != ":"  # "8h40", "14 h 10": a 24-hour clock
+        if hour > 24 or (hour == 24 and minute) or (
+                european and _DURATION_BEFORE.search(m.string, max(0, m.start() - 8), m.start())):
             return "bad", None
-        if 1 <= hour <= 12 and not raw.startswith("0"):
+        if 1 <= hour <= 12 and not raw.startswith("0") and not european:
             return "clock", Clock(_twelve_hour(hour, minute))
-        return "clock", Clock(((hour % 24) * 60 + minute,))
+        return "clock", Clock(((hour % 24) * 60 + minute,), explicit_ampm=european)
+    if g["dh"]:
+        # European dotted clock ("08.40 h", "14.10"): a 24-hour reading when written with "h", a leading
+        # zero or an hour past 12; "at 8.40" alone may be morning or evening
+        raw, hour, minute = g["dh"], int(g["dh"]), int(g["dmin"])
+        if hour > 23 or _DURATION_BEFORE.search(m.string, max(0, m.start() - 8), m.start()):
+            return "bad", None  # "over 1.25 h" is a run time
+            return "bad", None
+        if 1 <= hour <= 12 and not raw.startswith("0") and not g["dsuf"]:
+            return "clock", Clock(_twelve_hour(hour, minute))
+        return "clock", Clock((hour * 60 + minute,), explicit_ampm=bool(g["dsuf"]))
     if g["mh"]:
         hour, minute = int(g["mh"]), int(g["mmin"])
         if hour > 24 or (hour == 24 and minute):
@@ -457,7 +474,7 @@ def find_dates(text: str) -> list[tuple[int, int, tuple[int | None, int, int]]]:
     out: list[tuple[int, int, tuple[int | None, int, int]]] = []
     for m in _TOKEN.finditer(text):
         g = m.groupdict()
-        if not (g["iy"] or g["um"] or g["mon1"] or g["mon2"]):
+        if not (g["iy"] or g["eday"] or g["um"] or g["mon1"] or g["mon2"]):
             continue
         kind, ymd = _token_value(m)
         if kind != "date" or ymd is None:
@@ -479,7 +496,9 @@ def find_dates(text: str) -> list[tuple[int, int, tuple[int | None, int, int]]]:
 
 _LINE_TIME = re.compile(
     r"^[ \t>*\-\[(]*(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+)?@?"
-    r"(?P<t>[0-2]\d[0-5]\d|[0-2]?\d:[0-5]\d(?:\s*[ap]\.?m\.?)?)(?:\s*(?:h|hrs?)\b)?"
+    r"(?P<t>[0-2]\d[0-5]\d|[0-2]?\d:[0-5]\d(?:\s*[ap]\.?m\.?)?|(?:[01]?\d|2[0-3])\.[0-5]\d\s?h(?![a-z])"
+    r"|(?:[01]\d|2[0-3])\.[0-5]\d(?=[ \t]+[a-z])"
+    r"|(?:[01]?\d|2[0-3]) ?h ?[0-5]\d(?!\d)(?!\s?m(?:in|ins|inutes?|n)?\b))(?:\s*(?:h|hrs?)\b)?"
     r"(?![\d/.])(?!\s*(?:ml|mg|mcg|g|units?|meq|mmol|l|cc|kg|%)\b)",
     re.IGNORECASE | re.MULTILINE,
 )

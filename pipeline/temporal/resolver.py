@@ -36,7 +36,12 @@ from infucode.pipeline.temporal.intervals import (
     round_to_minute,
     run_minutes,
 )
-from infucode.pipeline.temporal.orphans import attach_orphans, orphan_sentences, stop_clauses_before_drugs
+from infucode.pipeline.temporal.orphans import (
+    attach_orphans,
+    not_a_run_stop,
+    orphan_sentences,
+    stop_clauses_before_drugs,
+)
 from infucode.pipeline.temporal.parse import Clock, ParsedTime, find_line_times, parse_expression
 from infucode.pipeline.temporal.relations import build_relations, is_infusion
 from infucode.pipeline.temporal.textscan import clock_tokens, refine_mentions, sentence_bounds
@@ -45,11 +50,13 @@ _START_ROLES = ("start",)
 _PAUSE_ROLES = ("pause", "infiltrated")
 _CLOCK_AFTER_STOP = re.compile(
     r"^[\s:,-]*(?:at|@|~|approx\.?|around)?\s*(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|[0-2]\d[0-5]\d(?!\d)"
+    r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?:\s?h\b)?(?![\d.])"
     r"(?:\s*[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?)(?!\s*(?:ml|mg|mcg|units?|meq|mmol|cc|%))",
     re.IGNORECASE,
 )
 _CLOCK_BEFORE_STOP = re.compile(
-    r"(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|(?<![\d.])[0-2]\d[0-5]\d|\d{1,2}\s*[ap]\.?m\.?)"
+    r"(?P<t>\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?|(?<![\d.])[0-2]\d[0-5]\d|\d{1,2}\s*[ap]\.?m\.?"
+    r"|(?<![\d.])(?:[01]?\d|2[0-3])\.[0-5]\d\s?h)"
     r"\s*(?:[-:,]\s*)?(?:(?:bag|infusion|bolus|ivpb|fluids?|drip|abx|antibiotic|it|iv)\s+){0,2}(?:was\s+|is\s+)?$",
     re.IGNORECASE,
 )
@@ -222,7 +229,7 @@ def _orphan_stop_lines(text: str, events: Sequence[AdminEvent],
     starts = sorted(e.mention_start for e in events)
     for m in patterns()["stop_wording"].finditer(text):
         lo, hi = _line_bounds(text, m.start())
-        if any(lo <= s < hi for s in starts):
+        if any(lo <= s < hi for s in starts) or not_a_run_stop(text, m.end()):
             continue
         line = text[lo:hi]
         rel = m.start() - lo
@@ -232,7 +239,8 @@ def _orphan_stop_lines(text: str, events: Sequence[AdminEvent],
             span = (s, s + len(after.group("t")))
         else:
             before = _CLOCK_BEFORE_STOP.search(line[: rel])
-            lead = re.match(r"^[\s\[(>*-]*(?P<t>[0-2]\d[0-5]\d|\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?)\b", line)
+            lead = re.match(r"^[\s\[(>*-]*(?P<t>[0-2]\d[0-5]\d|\d{1,2}:[0-5]\d(?:\s*[ap]\.?m\.?)?"
+                            r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?:\s?h)?)\b(?!\.\d)", line)
             if before:
                 span = (lo + before.start("t"), lo + before.end("t"))
             elif lead:
@@ -458,7 +466,7 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
     stop (the bag was not seen to finish).
     """
     flags: list[Flag] = []
-    interrupt = patterns()["infusion_interrupted"]
+    interrupt, discharge = patterns()["infusion_interrupted"], patterns()["discharge"]
     losses = loss_positions(text)
     for e in ordered:
         if e.time_source != "computed" or e.start is None or e.end is None:
@@ -469,7 +477,7 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
             e.end, e.time_source = stop, "documented"
             e.duration_min = round(max(0.0, minutes_between(e.start, stop) - e.pauses_min), 1)
             continue
-        reason = None
+        reason = _rate_not_constant(text, e)
         for o in ordered:
             if o is e or o.drug != e.drug or o.access_id != e.access_id or o.status != "given":
                 continue
@@ -483,8 +491,8 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
                 if e.start < o.start < e.end:
                     reason = "a piggyback infusion interrupted the bag before the computed stop"
         if reason is None and last_time is not None and last_time < e.end:
-            if interrupt.search(text, e.mention_start):
-                reason = "the note ends (transfer, hand-off or rate change) before the computed stop"
+            if interrupt.search(text, e.mention_start) or discharge.search(text, e.mention_start):
+                reason = "the note ends (transfer, discharge, hand-off, rate change) before the computed stop"
         if reason is None:
             continue
         e.end, e.duration_min, e.time_source = None, None, "documented"
@@ -492,6 +500,31 @@ def _check_computed_ends(text: str, ordered: Sequence[AdminEvent], last_time: da
                            f"{e.event_id}: stop time not documented and cannot be computed from volume/rate: "
                            + reason, [e.event_id], "R37-computed-stop"))
     return flags
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _rate_not_constant(text: str, e: AdminEvent) -> str | None:
+    """Why volume/rate gives ``e`` no stop time although both are written, or None (digest 37).
+
+    A computed stop needs one constant documented rate. A drip dosed by a dose rate ("5 mcg/min",
+    "18 units/kg/hr", "6 units/hr" with no fixed dose) runs until it is stopped: its bag is replaced, not
+    run dry; a rate that changes ("titrate to MAP > 65", rows at 7.5 then 15 mL/hr) makes volume/rate no
+    run time. A fixed dose run at a dose rate ("KCl 10 mEq/100 mL at 10 mEq/hr") keeps its computed stop.
+    """
+    pats = patterns()
+    rates = [text[sp.start : sp.end] for sp in e.spans if sp.label == "RATE"]
+    dose_rates = [r for r in rates if pats["dose_rate"].search(r)]
+    if dose_rates and (e.dose is None or any(pats["titrated_dose_rate"].search(r) for r in dose_rates)):
+        return "a drip dosed by a dose rate runs until it is stopped, not until its bag is empty"
+    ml_hr = {m.group(0).replace(",", "") for r in rates if r not in dose_rates and (m := _NUMBER.search(r))}
+    if len({float(v) for v in ml_hr}) > 1:
+        return "the documented rate changes during the run"
+    lines = {_line_bounds(text, sp.start) for sp in e.spans if sp.label in ("DRUG", "RATE")}
+    if any(pats["titration_wording"].search(text, lo, hi) for lo, hi in lines):
+        return "the infusion is titrated, so volume/rate gives no run time"
+    return None
 
 
 def _loss_time_within(text: str, e: AdminEvent, losses: Sequence[int]) -> datetime | None:

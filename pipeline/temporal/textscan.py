@@ -29,6 +29,18 @@ _UNIT_AFTER = (
     r"(?!\s*(?:(?:ml|mg|mcg|g|gm|gram|grams|units?|u|meq|mmol|l|cc|kg|x|times|doses?|mins?|minutes"
     r"|hrs?|hours)\b|%|/))"
 )
+#: European dotted clock times: "08.40 h" / "8.40h", "at 08.40", a line that starts "08.40 ...", the second
+#: time of a range "08.40-09.10"; never a decimal dose ("0.5 mg", "12.50 mL"), a duration ("over 1.25 h")
+#: or a dotted date ("04.03.2026").
+_DOTTED_HM = r"(?:[01]?\d|2[0-3])\.[0-5]\d"
+_DOTTED = (
+    r"(?<![\w/:.,#$])(?<!over )(?<!for )(?<!\bx )(?<!\bq )(?<!\bq)" + _DOTTED_HM + r"\s?h(?:rs?)?(?![a-z\d])|"
+    r"(?:(?<=\bat )|(?<=@)|(?<=@ )|(?<=\bby )|(?<=\buntil )|(?<=\btill )|(?<=\bfrom )|(?<![^\n])"
+    r"|(?<=\d-)|(?<=\d -)|(?<=\d- )|(?<=\d - )|(?<=\d–))"
+    r"(?:[01]\d|2[0-3]|(?:(?<=[a-z] )|(?<=@ )|(?<=@))[1-9])\.[0-5]\d(?![\d/:]|[.,]\d)" + _UNIT_AFTER + "|"
+    r"(?<![\w/:.,#$])(?:[01]\d|2[0-3])\.[0-5]\d(?=\s?(?:-|–|to)\s?" + _DOTTED_HM + r"(?![\d/:]|[.,]\d)"
+    + _UNIT_AFTER + ")"
+)
 _CLOCK = re.compile(
     r"(?<![\d/:.,#$])(?:"
     r"(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
@@ -36,7 +48,9 @@ _CLOCK = re.compile(
     r"(?<![\d/:.,#$])(?:(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{4}-\d{2}-\d{2})[ \t,T]+(?:@\s*)?)?"
     r"(?:[01]\d|2[0-3])[0-5]\d(?:\s*h(?:rs)?\b)?(?![\d/])(?![.,:]\d)" + _UNIT_AFTER + "|"
     r"(?<![\d/:.,#$])(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?(?![a-z])|"
-    r"(?<![\d/:.,#$])(?:[01]?\d|2[0-3])h[0-5]\d(?![\d:/])" + _UNIT_AFTER + "|"
+    r"(?<![\d/:.,#$])(?<!over )(?<!for )(?<!\bx )(?:[01]?\d|2[0-3])\s?h\s?[0-5]\d(?![\d:/])(?!\s?mn\b)"
+    + _UNIT_AFTER + "|"
+    + _DOTTED + "|"
     r"\b(?:12\s*)?(?:noon|midday|midnight)\b",
     re.IGNORECASE,
 )
@@ -127,7 +141,27 @@ def _role(gap: str) -> str:
         return "end"
     if start:
         return "start"
+    if patterns()["ongoing_wording"].search(window):
+        return "ongoing"  # "still infusing at handoff 1500": the run was seen going on, not started
     return "at"
+
+
+def _ongoing_at(text: str, m: TimeMention) -> bool:
+    """Tell whether a plain time is written after wording that the run was already going on."""
+    if m.role not in ("at", "start"):
+        return False
+    line_lo, _ = _line_bounds(text, m.start)
+    return _role(text[line_lo : m.start]) == "ongoing"
+
+
+def _continuing_run(text: str, e: AdminEvent) -> bool:
+    """Tell whether the event's sentence finds an infusion already running ("drip verified at handoff").
+
+    Such a run's start is not in this record: the row time is when it was seen, not when it was started.
+    """
+    lo, hi = sentence_bounds(text, e.mention_start)
+    return bool(patterns()["ongoing_wording"].search(text, lo, hi)) and not (
+        patterns()["start_wording"].search(text, lo, hi) or patterns()["stop_wording"].search(text, lo, hi))
 
 
 _ROW_LEAD = re.compile(r"[\s*\-•>\[(]*")
@@ -206,6 +240,28 @@ def _adjacent_pair_later(mentions: list[TimeMention], text: str) -> list[TimeMen
     for a, b in zip(ats, ats[1:], strict=False):
         if re.fullmatch(r"[\s|]*", text[a.end : b.start]) and "\n" not in text[a.end : b.start]:
             drop.add(id(a))
+    return [m for m in mentions if id(m) not in drop]
+
+
+def _cued_stops(mentions: list[TimeMention], text: str, e: AdminEvent) -> list[TimeMention]:
+    """Of several stop times on one line, keep those written right after stop wording naming the drug.
+
+    "0040 Late decels. Pitocin off at 0042": the row time is when the row was written; the stop is 0042.
+    A stop of something else later on the line ("Albumin complete. Catheter removed 1045") is no better.
+    """
+    ends = [m for m in mentions if m.role == "end"]
+    if len(ends) < 2:
+        return mentions
+    named = {sentence_bounds(text, sp.start) for sp in e.spans if sp.label == "DRUG"}
+    drop: set[int] = set()
+    lines: dict[int, list[TimeMention]] = {}
+    for m in ends:
+        lines.setdefault(_line_bounds(text, m.start)[0], []).append(m)
+    for line_lo, same in lines.items():
+        cued = [m for m in same if _role(text[line_lo : m.start]) == "end"
+                and sentence_bounds(text, m.start) in named]
+        if len(same) > 1 and cued:
+            drop.update(id(m) for m in same if all(m is not c for c in cued))
     return [m for m in mentions if id(m) not in drop]
 
 
@@ -387,6 +443,7 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
         infusion = is_infusion(e)
         if infusion:
             mentions = [_completion_row(text, m, e, starts) for m in mentions]
+        mentions = [m for m in mentions if not _ongoing_at(text, m)]
         other = [m for m in mentions if m.role not in ("start", "at", "range")]
         start_like = [m for m in mentions if m.role in ("start", "at", "range")]
         in_seg = [m for m in start_like if lo <= m.start < hi]
@@ -404,7 +461,11 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
             in_seg = [m for m in in_seg if (m.start, m.end) not in skip]
             near = [m for m in near if (m.start, m.end) not in skip]
         columns = [c for c in columns if c.role != "skip"]
-        if any(c.role in ("start", "at") for c in columns):
+        continuing = infusion and not any(m.role in ("start", "range", "end") for m in mentions + found) and (
+            _continuing_run(text, e))
+        if continuing:
+            mentions = other  # "2300 heparin drip verified at 14 mL/hr": running before this record began
+        elif any(c.role in ("start", "at") for c in columns):
             # a table row under "Time" or "Start | Stop" headers: the columns say which time is which
             row_lo, row_hi = _line_bounds(text, e.mention_start)
             mentions = [m for m in other if not row_lo <= m.start < row_hi] + columns + later_starts
@@ -438,7 +499,7 @@ def refine_mentions(text: str, events: Sequence[AdminEvent],
                 mentions = [TimeMention(m.start, m.end, "at", m.text) for m in ends[:1]]
             else:
                 mentions = [m for m in mentions if m.role != "end"]
-        out[e.event_id] = _adjacent_pair_later(mentions, text)
+        out[e.event_id] = _cued_stops(_adjacent_pair_later(mentions, text), text, e)
     _share_infusate(events, out)
     return out
 
