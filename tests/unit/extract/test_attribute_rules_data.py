@@ -27,7 +27,7 @@ _PATTERNS = json.loads(
 _NUMBER = _PATTERNS["number"]
 _LABELS = [k for k, v in _PATTERNS.items() if isinstance(v, list) and v and isinstance(v[0], dict)
            and "regex" in v[0]]
-_MAX_EXAMPLES = 200000
+_MAX_EXAMPLES = 20000
 _CANDIDATE_CHARS = " a1./-:x"
 _CATEGORY_CHAR = {
     _c.CATEGORY_DIGIT: "1", _c.CATEGORY_NOT_DIGIT: "a", _c.CATEGORY_SPACE: " ",
@@ -99,7 +99,8 @@ def _in_class(ch: str, items: Any) -> bool:
 
 def _expand(items: Any) -> list[str]:
     """Example strings of a parsed sequence: every alternative, each repeat at its minimum and minimum + 1
-    (a repeat of two or more takes the first example of its body)."""
+    (a repeat of two or more takes the first example of its body). All combinations while they number at most
+    ``_MAX_EXAMPLES``; beyond that each alternative is paired with some prefix (every one still occurs)."""
     out = [""]
     for op, av in items:
         if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT, _c.GROUPREF):
@@ -127,9 +128,12 @@ def _expand(items: Any) -> list[str]:
                 parts += [body[0] * n] if n > 1 else (body if n else [""])
         else:
             raise AssertionError(f"unexpected regex node {op}")
-        out = [a + b for a, b in itertools.product(out, dict.fromkeys(parts))]
-        if len(out) > _MAX_EXAMPLES:
-            raise AssertionError("rule too large to expand; raise _MAX_EXAMPLES")
+        parts = list(dict.fromkeys(parts))
+        if len(out) * len(parts) <= _MAX_EXAMPLES:
+            out = [a + b for a, b in itertools.product(out, parts)]
+        else:  # too many combinations: every example prefix and every alternative still appear at least once
+            n = max(len(out), len(parts))
+            out = [out[i % len(out)] + parts[i % len(parts)] for i in range(n)]
     return out
 
 
