@@ -164,8 +164,13 @@ class StatusContext:
         matches = self.matcher(doc)  # the call ``ConText.__call__`` makes
         if not matches:
             return []
+        starts = _sentence_starts(doc)
         blocks = _sentence_blocks(doc, [(t.start, t.end) for t in targets] + [(s, e) for _, s, e in matches],
-                                  whole_doc=ctx.max_scope is not None)
+                                  whole_doc=ctx.max_scope is not None, starts=starts)
+        # ConTextModifier finds its sentence with ``doc[start].sent`` (a token walk per modifier); the same
+        # sentence comes from the start list (only when ConText scopes by sentence: ``max_scope`` unset)
+        by_sentence = starts is not None and not ctx.max_scope
+        n_tokens = len(doc)
         by_block: dict[int, list[Any]] = {}
         for t, b in zip(targets, blocks, strict=False):
             by_block.setdefault(b, []).append(t)
@@ -174,7 +179,15 @@ class StatusContext:
         for k, ((match_id, start, end), b) in enumerate(zip(matches, blocks[len(targets):], strict=True)):
             if b in by_block:  # a block without a drug mention cannot produce an edge
                 rule = self.matcher.rule_map[self.strings[match_id]]
-                mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
+                if by_sentence:
+                    assert starts is not None
+                    k = bisect.bisect_right(starts, start)
+                    scope = modifier_scope(rule.direction, rule.max_scope, start, end, starts[k - 1],
+                                           starts[k] if k < len(starts) else n_tokens)
+                    mod = ConTextModifier(rule, start, end, doc, scope_start=scope[0], scope_end=scope[1],
+                                          max_scope=ctx.max_scope)
+                else:
+                    mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
                 order[id(mod)] = k
                 mods.setdefault(b, []).append(mod)
         edges: list[tuple[Any, Any]] = []
@@ -204,19 +217,62 @@ class StatusContext:
         return cues
 
 
-def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False) -> list[int]:
+def _sentence_starts(doc: Doc) -> list[int] | None:
+    """Return the token indices where the sentences of ``doc`` start, as ``Token.sent`` finds them.
+
+    spaCy's ``Span.sent`` walks back to the nearest token with ``sent_start == 1`` (or token 0) and forward
+    to the next one (or the end): the sentence of token ``i`` is ``[starts[k], starts[k + 1])`` for the last
+    ``starts[k] <= i``. None when ``Token.sent`` would not read ``SENT_START`` (sentence hooks, no
+    boundaries).
+    """
+    if len(doc) == 0 or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
+            "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
+        return None
+    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)  # token 0 always starts a sentence
+    return starts
+
+
+def modifier_scope(direction: str, max_scope: int | None, start: int, end: int, sent_start: int,
+                   sent_end: int) -> tuple[int, int]:
+    """Return the scope medspaCy's ``ConTextModifier`` gives a match ``[start, end)`` in its sentence.
+
+    The scope rules of ``ConTextModifier.__set_scope`` when ConText itself has no ``max_scope`` (the
+    sentence ``[sent_start, sent_end)`` of the match's first token is the full scope), cut by the rule's
+    ``max_scope`` on the side(s) of its ``direction`` (any direction but forward and backward is treated
+    as bidirectional, as medspaCy does).
+    """
+    way = direction.lower()
+    if way == "forward":
+        s, e = end, sent_end
+        if max_scope is not None and e - s > max_scope:
+            e = end + max_scope
+    elif way == "backward":
+        s, e = sent_start, start
+        if max_scope is not None and e - s > max_scope:
+            s = start - max_scope
+    else:
+        s, e = sent_start, sent_end
+        if max_scope is not None and start - s > max_scope:
+            s = start - max_scope
+        if max_scope is not None and e - end > max_scope:
+            e = end + max_scope
+    return s, e
+
+
+def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False,
+                     starts: list[int] | None = None) -> list[int]:
     """Return the sentence block of each of ``extents`` (token ranges: targets, modifier matches).
 
     A block is a run of sentences; two neighbouring sentences are in one block when one of ``extents``
     covers tokens of both. A block is named by its first sentence. Without sentence boundaries (or with
-    ``whole_doc``) the whole Doc is one block.
+    ``whole_doc``) the whole Doc is one block. ``starts``: :func:`_sentence_starts` of ``doc`` when known.
     """
-    if whole_doc or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
-            "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
+    if starts is None:
+        starts = _sentence_starts(doc)
+    if whole_doc or starts is None:
         return [0] * len(extents)
-    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)  # token 0 always starts a sentence
     first = [bisect.bisect_right(starts, s) - 1 for s, _ in extents]
     last = [bisect.bisect_right(starts, e - 1) - 1 for _, e in extents]
     if first == last:  # no extent crosses a sentence boundary: one block per sentence
