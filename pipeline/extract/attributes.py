@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
-from infucode.pipeline.extract.resources import LabelMatcher, compiled_misc, compiled_rules, label_matchers
+from infucode.pipeline.extract.resources import (
+    LabelMatcher,
+    Rule,
+    compiled_misc,
+    compiled_rules,
+    label_matchers,
+)
 
 #: Labels whose matches compete with each other (longest wins) before linking.
 _FAMILIES: dict[str, str] = {
@@ -77,26 +84,35 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     window = low[start:end]
     for plan in _plans():
         lm = plan.lm
-        if labels is not None and lm.label not in labels:
+        label = lm.label
+        if labels is not None and label not in labels:
             continue
-        gate = gates.get(lm.label)
+        gate = gates.get(label)
         if gate and not any(g in window for g in gate):
             continue  # cheap substring gate: no rule of this label can match
         if same_len and lm.scan is not None:
             last = start
             match = lm.lower.match
+            rule_of_group = plan.rule_of_group
             for hit in lm.scan.finditer(low, start, end):
                 s = hit.start()
                 if s < last:
                     continue  # inside the previous match of this label: finditer would not look here
                 m = match(low, s, end)
                 if m is None:  # cannot happen: the scanner ran the same alternation at s
-                    raise RuntimeError(f"attribute scanner and pattern disagree ({lm.label})")
+                    raise RuntimeError(f"attribute scanner and pattern disagree ({label})")
                 last = m.end()
-                i = plan.rule_of_group.get(m.lastindex or -1)
+                i = rule_of_group.get(m.lastindex or -1)
                 if i is None:
                     i = _which(m, plan.rule_group)
-                found.append(_make_attr(text, m, s, last, plan, i))
+                rid, value, rule_groups, cued = plan.info[i]
+                groups: dict[str, str | None] = {}
+                for k, short in rule_groups:
+                    a, b = m.span(k)
+                    groups[short] = text[a:b] if a >= 0 else None
+                if cued is not None:
+                    rid = _cued_id(text, s, cued)
+                found.append(Attr(s, last, label, rid, value, groups, text[s:last]))
         else:
             rx = lm.lower if same_len else lm.anycase
             for m in rx.finditer(low if same_len else text, start, end):
@@ -122,16 +138,18 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
                 any_blocked = True
         if any_blocked:
             found = [a for a in found if blocked.find(1, a.start, a.end) < 0]
-    reject = compiled_misc()["bare_time_reject_before"]
-    found = [a for a in found if a.rule != "time.military_bare" or not (
-        reject.search(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
+    if any(a.rule == _BARE_TIME for a in found):
+        reject = compiled_misc()["bare_time_reject_before"]
+        found = [a for a in found if a.rule != _BARE_TIME or not (
+            reject.search(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
     kept: list[Attr] = []
     occupied: dict[str, bytearray] = {}
     order = _label_order()
-    for a in sorted(found, key=lambda a: (-(a.end - a.start), order[a.label], a.start)):
-        occ = occupied.get(_FAMILIES[a.label])
+    for a in sorted(found, key=lambda a: (a.start - a.end, order[a.label], a.start)):
+        family = _FAMILIES[a.label]
+        occ = occupied.get(family)
         if occ is None:
-            occ = occupied[_FAMILIES[a.label]] = bytearray(size)
+            occ = occupied[family] = bytearray(size)
         elif occ.find(1, a.start, a.end) >= 0:
             continue
         occ[a.start:a.end] = b"\x01" * (a.end - a.start)
@@ -146,7 +164,25 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     if waste is not None:
         kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
                                         waste.find(0, a.start, a.end) < 0)]
-    return sorted(kept, key=lambda a: (a.start, a.end))
+    kept.sort(key=_START_END)
+    return kept
+
+
+#: rule id of a military time without a cue before it (rejected after some words, or right after a drug)
+_BARE_TIME = "time.military_bare"
+_START_END = attrgetter("start", "end")
+
+
+def _cued_id(text: str, s: int, cued: tuple[Rule, str]) -> str:
+    """Rule id of a match of a rule with a ``cued_before`` regex starting at ``s`` (see ``_make_attr``)."""
+    rule, rid = cued
+    if rule.cued_suffix is not None and rule.cued_suffix[1] < _CUE_WINDOW:
+        at = rule.cued_suffix[0].match  # same answer as the search below (see regex_gate.suffix_checker)
+        hit: object = at(text, s) or (s > 0 and text[s - 1] == "\n" and at(text, s - 1))
+    else:
+        assert rule.cued is not None
+        hit = rule.cued.search(text, max(0, s - _CUE_WINDOW), s)
+    return (rule.cued_id if hit else rule.bare_id) or rid
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +197,8 @@ class _Plan:
     rule_group: tuple[int, ...]
     rule_of_group: dict[int, int]
     groups: tuple[tuple[tuple[int, str], ...], ...]
+    #: per rule: ``(id, value, groups[i], (rule, id) when the id depends on a cue before the match)``
+    info: tuple[tuple[str, Any, tuple[tuple[int, str], ...], tuple[Rule, str] | None], ...] = ()
 
 
 _PLANS: tuple[tuple[LabelMatcher, ...], tuple[_Plan, ...]] | None = None
@@ -180,7 +218,9 @@ def _plans() -> tuple[_Plan, ...]:
             rule_group = tuple(index[f"r{i}"] for i in range(n))
             groups = tuple(tuple((index[k], k[len(f"r{i}_"):]) for k in index if k.startswith(f"r{i}_"))
                            for i in range(n))
-            plans.append(_Plan(lm, rule_group, {g: i for i, g in enumerate(rule_group)}, groups))
+            info = tuple((r.id, r.value, groups[i], (r, r.id) if r.cued is not None else None)
+                         for i, r in enumerate(lm.rules))
+            plans.append(_Plan(lm, rule_group, {g: i for i, g in enumerate(rule_group)}, groups, info))
         _PLANS = (lms, tuple(plans))
     return _PLANS[1]
 
@@ -204,15 +244,7 @@ def _make_attr(text: str, m: re.Match[str], s: int, e: int, plan: _Plan, i: int)
     for k, short in plan.groups[i]:
         a, b = m.span(k)
         groups[short] = text[a:b] if a >= 0 else None
-    rid = rule.id
-    if rule.cued is not None:
-        cued: object
-        if rule.cued_suffix is not None and rule.cued_suffix[1] < _CUE_WINDOW:
-            at = rule.cued_suffix[0].match  # same answer as the search below (see regex_gate.suffix_checker)
-            cued = at(text, s) or (s > 0 and text[s - 1] == "\n" and at(text, s - 1))
-        else:
-            cued = rule.cued.search(text, max(0, s - _CUE_WINDOW), s)
-        rid = (rule.cued_id if cued else rule.bare_id) or rule.id
+    rid = rule.id if rule.cued is None else _cued_id(text, s, (rule, rule.id))
     return Attr(s, e, plan.lm.label, rid, rule.value, groups, text[s:e])
 
 
@@ -226,6 +258,8 @@ def _which(m: re.Match[str], rule_group: tuple[int, ...]) -> int:
 
 def _resolve_gauges(text: str, attrs: list[Attr], drugs: list[tuple[int, int]]) -> list[Attr]:
     """"20g" right after a drug name is a dose; near IV-access words a catheter gauge; else a dose."""
+    if not any(a.rule == "device.gauge_piv" for a in attrs):
+        return attrs
     gauge_ctx = compiled_misc()["gauge_context"]
     drop: set[int] = set()
     dose_idx = [(j, b) for j, b in enumerate(attrs) if b.label == "dose"]
