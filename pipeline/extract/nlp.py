@@ -109,10 +109,43 @@ class LineStartSectionizer(Sectionizer):
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the sections of ``doc`` (medspaCy's Sectionizer, skipped when no line can start a heading)."""
-        if self.may_have_heading(doc):
+        if not self.may_have_heading(doc):
+            doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # the Sectionizer's when none match
+            return doc
+        if self.require_end_line or self._parent_sections or self._apply_sentence_boundary or \
+                self.assertion_attributes_mapping:
             return super().__call__(doc)
-        doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # what the Sectionizer sets when nothing matches
+        doc._.sections = self.sections_of(doc)
         return doc
+
+    def sections_of(self, doc: Doc) -> list[Section]:
+        """Return the ``doc._.sections`` medspaCy's ``Sectionizer.__call__`` sets, without token attributes.
+
+        The Sectionizer also writes ``token._.section`` on every token (one extension write per token);
+        nothing here reads them and :func:`_cleanup` deletes them, so only the section list is built: the
+        same ``Section`` values, by the same steps, for the configuration used here (no end-line requirement,
+        parent sections, sentence boundaries or span attributes: ``__call__`` runs the stock component
+        otherwise).
+        """
+        matcher = self._Sectionizer__matcher
+        matches = matcher(doc)
+        if self.require_start_line:
+            matches = self.filter_start_lines(doc, matches)
+        n = len(doc)
+        if not matches:
+            return [Section(None, 0, 0, 0, n)]
+        out = [Section(None, 0, 0, 0, matches[0][1])] if matches[0][1] != 0 else []
+        strings = self.nlp.vocab.strings
+        for i, (match_id, start, end) in enumerate(matches):
+            rule = matcher.rule_map[strings[match_id]]
+            limit = n if i == len(matches) - 1 else matches[i + 1][1]  # the doc's end or the next heading
+            if self.max_section_length is None and rule.max_scope is None:
+                body_end = limit
+            else:
+                scope = rule.max_scope if rule.max_scope is not None else self.max_section_length
+                body_end = min(end + scope, limit)
+            out.append(Section(rule.category, start, end, end, body_end, None, rule))
+        return out
 
 
 _LINE_BREAK = re.compile(r"[\n\r]")

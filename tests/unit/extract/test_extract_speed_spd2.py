@@ -50,3 +50,49 @@ def test_sentence_starts_follow_token_sent():
         starts = _sentence_starts(doc)
         assert starts == sorted({tok.sent.start for tok in doc})
     assert _sentence_starts(Doc(_NLP.vocab, words=["a", "b"])) is None  # no boundaries set
+
+
+def _section_rows(sec, text):
+    doc = _NLP.make_doc(text)
+    sec(doc)
+    return [(s.category, s.title_start, s.title_end, s.body_start, s.body_end, s.parent,
+             s.rule.literal if s.rule is not None else None) for s in doc._.sections]
+
+
+def test_section_list_without_token_attributes_equals_the_stock_sectionizer():
+    from infucode.pipeline.extract.drugs import DRUG_KEY
+    from infucode.pipeline.extract.resources import load_sections
+    from medspacy.section_detection import Sectionizer, SectionRule
+
+    rules = [SectionRule.from_dict(r) for r in load_sections()["section_rules"]]
+    stock = Sectionizer(_NLP, name="stock_sections_spd2", rules=None, require_start_line=True,
+                        input_span_type="group", span_group_name=DRUG_KEY, span_attrs=None)
+    stock.add(rules)
+    stock_capped = Sectionizer(_NLP, name="stock_capped_spd2", rules=None, require_start_line=True,
+                               input_span_type="group", span_group_name=DRUG_KEY, span_attrs=None,
+                               max_section_length=3)
+    stock_capped.add(rules)
+    ours = _NLP.get_pipe("infucode_sections")
+    rng = random.Random(11)
+    pieces = ["Allergies:", "Home meds:", "Plan:", "MAR:", "ED course:", "Current medications", "Dispo:",
+              "Zofran 4 mg IVP given", "pt tolerated well", "1430", "plan", "home meds", "NKDA", "  "]
+    texts = ["".join(rng.choice(pieces) + rng.choice(["\n", " ", "\n\n", ": "]) for _ in range(rng.randint(1, 12)))
+             for _ in range(300)]
+    with_heading = 0
+    for text in texts:
+        assert _section_rows(ours, text) == _section_rows(stock, text)
+        with_heading += any(row[0] is not None for row in _section_rows(ours, text))
+        try:
+            ours.max_section_length = 3  # a capped body: the same cut as the stock component's
+            assert _section_rows(ours, text) == _section_rows(stock_capped, text)
+        finally:
+            ours.max_section_length = None
+    assert with_heading > 100
+
+
+def test_no_token_section_attribute_is_written():
+    doc = _NLP.make_doc("Home meds:\nASA 81 mg daily\nPlan: Zofran 4 mg IVP")
+    sec = _NLP.get_pipe("infucode_sections")
+    sec(doc)
+    assert any(s.category is not None for s in doc._.sections)
+    assert not [k for k in doc.user_data if isinstance(k, tuple) and k[:2] == ("._.", "section")]
