@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from infucode.pipeline.extract.regex_gate import first_char_class, gated
 from infucode.pipeline.extract.resources import (
     LabelMatcher,
     Rule,
@@ -346,15 +347,50 @@ def duration_min_of(a: Attr) -> float | None:
     return n
 
 
-_CUE_CACHE: dict[str, re.Pattern[str]] = {}
+_CUE_CACHE: dict[tuple[str, bool], re.Pattern[str] | None] = {}
+#: where the clause of a time's cue words starts (the last piece before the time) / ends (after it)
+_CLAUSE_BEFORE = gated(r"[|;,\t→]|->|=>|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])")
+_CLAUSE_AFTER = gated(r"[|;,\t.@(]|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])")
 
 
-def _cue_regex(role: str) -> re.Pattern[str]:
-    if role not in _CUE_CACHE:
+def _cue_regex(role: str, lower: bool = False) -> re.Pattern[str] | None:
+    """Return the cue-word regex of a time role (case-insensitive).
+
+    With ``lower``: the same regex for lowercased ASCII text, compiled without IGNORECASE (its alternatives
+    then start with plain literals, which ``re`` skips much faster); None when a cue is not ASCII. On ASCII
+    text, IGNORECASE matching is exactly matching the lowercased pattern against the lowercased text.
+    """
+    key = (role, lower)
+    if key not in _CUE_CACHE:
         cues = compiled_misc()["time_role_cues"][role]
-        alt = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues)
-        _CUE_CACHE[role] = re.compile(rf"(?:^|[^a-z])(?:{alt})(?![a-z])", re.I)
-    return _CUE_CACHE[role]
+        if lower and not all(c.isascii() for c in cues):
+            _CUE_CACHE[key] = None
+        else:
+            alt = "|".join(re.escape(c.lower() if lower else c).replace(r"\ ", r"\s+") for c in cues)
+            flags = 0 if lower else re.I
+            first = first_char_class(alt, flags)  # a cue must start here: one test instead of one per cue
+            gate = f"(?={first})" if first else ""
+            _CUE_CACHE[key] = re.compile(rf"(?:^|[^a-z]){gate}(?:{alt})(?![a-z])", flags)
+    return _CUE_CACHE[key]
+
+
+def _cue_matcher(role: str, s: str, low: str | None) -> tuple[re.Pattern[str], str]:
+    """Return ``(regex, subject)``: the cue regex of ``role`` and the string to run it on for ``s``.
+
+    ``low``: ``s.lower()`` when ``s`` is ASCII, else None.
+    """
+    if low is not None:
+        rx = _cue_regex(role, True)
+        if rx is not None:
+            return rx, low
+    rx = _cue_regex(role)
+    assert rx is not None
+    return rx, s
+
+
+def _ascii_lower(s: str) -> str | None:
+    """``s.lower()`` for ASCII ``s``, else None."""
+    return s.lower() if s.isascii() else None
 
 
 def time_role(text: str, a: Attr, entry_start: int) -> str:
@@ -365,19 +401,23 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
     before = text[window_start:a.start]
     # only the clause right before the time ("..., stopped 1042" but not "started ..., 1042" or
     # "started -> 1626 complete")
-    before = re.split(r"[|;,\t→]|->|=>|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", before)[-1]
+    before = _CLAUSE_BEFORE.split(before)[-1]
     after = text[a.end:a.end + 16].lstrip(" \t|:-")
-    after = re.split(r"[|;,\t.@(]|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", after)[0]
+    after = _CLAUSE_AFTER.split(after)[0]
     best: tuple[int, str] | None = None
+    low = _ascii_lower(before)
     for role in ("infiltrated", "pause", "resume", "end", "start"):
-        for m in _cue_regex(role).finditer(before):
+        rx, subject = _cue_matcher(role, before, low)
+        for m in rx.finditer(subject):
             dist = len(before) - m.end()
             if best is None or dist < best[0]:
                 best = (dist, role)
     if best is not None:
         return best[1]
+    low = _ascii_lower(after)
     for role in ("end", "start"):
-        m = _cue_regex(role).match(after)
+        rx, subject = _cue_matcher(role, after, low)
+        m = rx.match(subject)
         if m and not m.group(0).endswith(":") and not after[m.end():].lstrip().startswith(":"):
             return role
     return "at"
@@ -385,7 +425,9 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
 
 def entry_cue_role(text: str) -> str | None:
     """Start/end role implied by an entry's words ("NS bolus complete" -> end, "hung" -> start)."""
+    low = _ascii_lower(text)
     for role in ("infiltrated", "resume", "pause", "end", "start"):
-        if _cue_regex(role).search(text):
+        rx, subject = _cue_matcher(role, text, low)
+        if rx.search(subject):
             return role
     return None

@@ -96,3 +96,68 @@ def test_no_token_section_attribute_is_written():
     sec(doc)
     assert any(s.category is not None for s in doc._.sections)
     assert not [k for k in doc.user_data if isinstance(k, tuple) and k[:2] == ("._.", "section")]
+
+
+def _reference_cue_regex(role):
+    import re
+
+    from infucode.pipeline.extract.resources import compiled_misc
+
+    cues = compiled_misc()["time_role_cues"][role]
+    alt = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues)
+    return re.compile(rf"(?:^|[^a-z])(?:{alt})(?![a-z])", re.I)
+
+
+def _reference_time_role(text, a, entry_start):
+    """``time_role`` before round 2 (IGNORECASE cue regexes on the text as written), verbatim."""
+    import re
+
+    if a.value == "range":
+        return "range"
+    window_start = max(entry_start, a.start - 40)
+    before = text[window_start:a.start]
+    before = re.split(r"[|;,\t→]|->|=>|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", before)[-1]
+    after = text[a.end:a.end + 16].lstrip(" \t|:-")
+    after = re.split(r"[|;,\t.@(]|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", after)[0]
+    best = None
+    for role in ("infiltrated", "pause", "resume", "end", "start"):
+        for m in _reference_cue_regex(role).finditer(before):
+            dist = len(before) - m.end()
+            if best is None or dist < best[0]:
+                best = (dist, role)
+    if best is not None:
+        return best[1]
+    for role in ("end", "start"):
+        m = _reference_cue_regex(role).match(after)
+        if m and not m.group(0).endswith(":") and not after[m.end():].lstrip().startswith(":"):
+            return role
+    return "at"
+
+
+def _reference_entry_cue_role(text):
+    for role in ("infiltrated", "resume", "pause", "end", "start"):
+        if _reference_cue_regex(role).search(text):
+            return role
+    return None
+
+
+def test_time_roles_equal_the_ignorecase_reference_on_mixed_case_and_non_ascii_text():
+    from infucode.pipeline.extract.attributes import entry_cue_role, find_attributes, time_role
+    from infucode.pipeline.extract.resources import compiled_misc
+
+    cues = [c for v in compiled_misc()["time_role_cues"].values() for c in v]
+    words = cues + ["NS", "bolus", "Zofran 4 mg", "at", "@", ", ", "; ", ". ", " -> ", "|", "\t", "\n", ":", " ",
+                    "İ", "ſtopped", "STARTED", "Hung", "ı", "ß", "1430", "9:05", "0915-1000", "1/2"]
+    rng = random.Random(21)
+    roles = set()
+    for _ in range(1500):
+        pieces = [rng.choice(words) for _ in range(rng.randint(1, 14))]
+        pieces = [p.upper() if rng.random() < 0.2 else p for p in pieces]
+        text = "".join(p + rng.choice(["", " ", " ", ": "]) for p in pieces)
+        assert entry_cue_role(text) == _reference_entry_cue_role(text)
+        for a in find_attributes(text, labels=("time",)):
+            for entry_start in (0, max(0, a.start - 10)):
+                role = time_role(text, a, entry_start)
+                assert role == _reference_time_role(text, a, entry_start)
+                roles.add(role)
+    assert roles >= {"start", "end", "at", "range"}
