@@ -140,9 +140,8 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
         if any_blocked:
             found = [a for a in found if blocked.find(1, a.start, a.end) < 0]
     if any(a.rule == _BARE_TIME for a in found):
-        reject = compiled_misc()["bare_time_reject_before"]
         found = [a for a in found if a.rule != _BARE_TIME or not (
-            reject.search(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
+            _bare_time_rejected(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
     kept: list[Attr] = []
     occupied: dict[str, bytearray] = {}
     order = _label_order()
@@ -172,6 +171,15 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
 #: rule id of a military time without a cue before it (rejected after some words, or right after a drug)
 _BARE_TIME = "time.military_bare"
 _START_END = attrgetter("start", "end")
+
+
+def _bare_time_rejected(before: str) -> bool:
+    """Tell whether the text right before a bare military time makes it no time ("room 1430", "HR 1120")."""
+    misc = compiled_misc()
+    fast = misc["bare_time_reject_before_lower"]
+    if fast is not None and before.isascii():
+        return fast.search(before.lower()) is not None  # same answer (regex_gate.lowercase_variant)
+    return misc["bare_time_reject_before"].search(before) is not None
 
 
 def _cued_id(text: str, s: int, cued: tuple[Rule, str]) -> str:

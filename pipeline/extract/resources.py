@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from infucode.pipeline.extract.regex_gate import gated, position_scanner, suffix_checker
+from infucode.pipeline.extract.regex_gate import gated, lowercase_variant, position_scanner, suffix_checker
 
 LEXICON_FILE = "lexicons/drugs.v1.jsonl"
 STOPTERMS_FILE = "lexicons/stopterms.v1.txt"
@@ -189,6 +189,8 @@ def compiled_misc() -> dict[str, Any]:
         "post_infusion_exclude": re.compile(p["post_infusion_exclude"], re.I),
         "rate_only_entry": re.compile(p["rate_only_entry"], re.I),
         "bare_time_reject_before": re.compile(p["bare_time_reject_before"], re.I),
+        # the same for lowercased ASCII text (None when the pattern does not allow it; see regex_gate)
+        "bare_time_reject_before_lower": lowercase_variant(p["bare_time_reject_before"], re.I),
         "table_ignore_time_headers": re.compile(p["table_ignore_time_headers"], re.I),
         "all_given_sentence": re.compile(p["all_given_sentence"], re.I),
         "dose_not_given_before": re.compile(p["dose_not_given_before"], re.I),

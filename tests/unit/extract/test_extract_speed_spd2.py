@@ -161,3 +161,33 @@ def test_time_roles_equal_the_ignorecase_reference_on_mixed_case_and_non_ascii_t
                 assert role == _reference_time_role(text, a, entry_start)
                 roles.add(role)
     assert roles >= {"start", "end", "at", "range"}
+
+
+def test_lowercase_variant_finds_the_ignorecase_matches_on_ascii_text():
+    import json
+    import re
+
+    from infucode.pipeline.extract.regex_gate import lowercase_variant
+    from infucode.pipeline.extract.resources import PATTERNS_FILE, resource_path
+
+    data = json.loads(resource_path(PATTERNS_FILE).read_text(encoding="utf-8"))
+    patterns = [data["bare_time_reject_before"], r"\b(?:room|rm|bed)\s*#?\s*\d+\b", r"[^a-z]x\S\W", r"(?:ab|c)+\s*$",
+                r"(?<![a-z])pt(?=[:=])", r"\d/\d+\s*[:=]?\s*$", r"[a-f]{2}\B."]
+    rng = random.Random(17)
+    alphabet = "abcfxptmoRMBEDPTXC #:=/\n\t0123456789-"
+    for pattern in patterns:
+        slow, fast = re.compile(pattern, re.I), lowercase_variant(pattern)
+        assert fast is not None and not fast.flags & re.I
+        for _ in range(2000):
+            s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+            a, b = slow.search(s), fast.search(s.lower())
+            assert (a and a.span()) == (b and b.span())
+            assert [m.span() for m in slow.finditer(s)] == [m.span() for m in fast.finditer(s.lower())]
+
+
+def test_lowercase_variant_declines_patterns_that_depend_on_case_or_non_ascii_folding():
+    from infucode.pipeline.extract.regex_gate import lowercase_variant
+
+    for pattern in [r"[A-Z]x", r"Pt", r"(?-i:x)y", r"(a)\1", "µg", r"[^A-F]"]:
+        assert lowercase_variant(pattern) is None
+    assert lowercase_variant("pt", 0) is None  # not an IGNORECASE pattern
