@@ -191,3 +191,50 @@ def test_lowercase_variant_declines_patterns_that_depend_on_case_or_non_ascii_fo
     for pattern in [r"[A-Z]x", r"Pt", r"(?-i:x)y", r"(a)\1", "µg", r"[^A-F]"]:
         assert lowercase_variant(pattern) is None
     assert lowercase_variant("pt", 0) is None  # not an IGNORECASE pattern
+
+
+def _setting_regexes():
+    """Every regex string among the single-regex settings of the pattern file (top level or one level down)."""
+    import re
+
+    from infucode.pipeline.extract.resources import load_patterns
+
+    out = []
+    for key, value in load_patterns().items():
+        for v in [value] if isinstance(value, str) else value.values() if isinstance(value, dict) else []:
+            if isinstance(v, str):
+                try:
+                    re.compile(v, re.I)
+                except re.error:
+                    continue
+                out.append((key, v))
+    return out
+
+
+def test_gated_setting_regexes_find_the_same_matches_on_the_bundled_notes():
+    import json
+    import re
+    from pathlib import Path
+
+    from infucode.pipeline.extract.resources import _rx
+
+    root = Path(__file__).resolve().parents[3]
+    texts = []
+    for path in sorted((root / "annotations" / "corpus").glob("*.jsonl")):
+        if path.name.startswith("blind"):
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines()[:80]:
+            if line.strip() and isinstance(json.loads(line).get("text"), str):
+                texts.append(json.loads(line)["text"])
+    texts += ["", "Zofran 4 mg IVP given @ 1430 per EMS\nrm 12 HR 88\n", "PLAN: HOLD; WILL GIVE LATER"]
+    regexes = _setting_regexes()
+    assert len(regexes) > 20
+    for key, source in regexes:
+        flags = re.I | (re.M if key == "entry_time" else 0)
+        plain, fast = re.compile(source, flags), _rx(source, flags)
+        for text in texts:
+            assert [(m.span(), m.groups()) for m in plain.finditer(text)] == \
+                [(m.span(), m.groups()) for m in fast.finditer(text)], key
+            for pos in range(0, len(text), 37):
+                a, b = plain.match(text, pos), fast.match(text, pos)
+                assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), key
