@@ -2,11 +2,16 @@
 
 * ``modifier_scope`` (a ConText modifier's scope from the sentence start list) against the scope medspaCy's
   ``ConTextModifier`` computes itself from ``doc[start].sent``, for every status rule's direction and
-  ``max_scope`` and every match position of a Doc with several sentences.
+  ``max_scope`` and every match position of a Doc with several sentences;
+* the section list built without per-token attributes against medspaCy's Sectionizer;
+* ``time_role`` / ``entry_cue_role`` (lowercase cue regexes on ASCII text) against the IGNORECASE reference;
+* ``regex_gate.lowercase_variant`` and the gated setting and sentence-split regexes against the plain ones.
 """
 
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from infucode.pipeline.extract import build_nlp
 from infucode.pipeline.extract.nlp import _sentence_starts, modifier_scope
 from infucode.pipeline.extract.resources import load_status_rules
@@ -238,3 +243,23 @@ def test_gated_setting_regexes_find_the_same_matches_on_the_bundled_notes():
             for pos in range(0, len(text), 37):
                 a, b = plain.match(text, pos), fast.match(text, pos)
                 assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), key
+
+
+_SENT_PIECES = ["Zofran 4 mg IVP given", "pt tolerated well", "a.m.", "p.m", "6 a.m. At home", ". ", ".", "; ", " - ",
+                "  - ", " -  ", "HELD", "Given", "!", "? ", ", she was", ", then ", ", plan", ", and then ", "Per EMS",
+                " ", "\n", "(", "%", "]", "1430", "İ", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(_SENT_PIECES), max_size=24), window=st.tuples(st.integers(0, 80),
+                                                                                     st.integers(0, 80)))
+def test_gated_sentence_split_pattern_finds_the_same_boundaries(parts, window):
+    import re
+
+    from infucode.pipeline.extract.segmenter import _SENT_SPLIT
+
+    plain = re.compile(_SENT_SPLIT.pattern.split("(?:", 1)[1][:-1])  # the pattern without its gate
+    assert _SENT_SPLIT.pattern.startswith("(?=")
+    text = "".join(parts)
+    s, e = sorted(window)
+    assert [m.span() for m in plain.finditer(text, s, e)] == [m.span() for m in _SENT_SPLIT.finditer(text, s, e)]
