@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
-from infucode.pipeline.extract.resources import LabelMatcher, compiled_misc, compiled_rules, label_matchers
+from infucode.pipeline.extract.regex_gate import first_char_class, gated
+from infucode.pipeline.extract.resources import (
+    LabelMatcher,
+    Rule,
+    compiled_misc,
+    compiled_rules,
+    label_matchers,
+)
 
 #: Labels whose matches compete with each other (longest wins) before linking.
 _FAMILIES: dict[str, str] = {
@@ -77,26 +85,35 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     window = low[start:end]
     for plan in _plans():
         lm = plan.lm
-        if labels is not None and lm.label not in labels:
+        label = lm.label
+        if labels is not None and label not in labels:
             continue
-        gate = gates.get(lm.label)
+        gate = gates.get(label)
         if gate and not any(g in window for g in gate):
             continue  # cheap substring gate: no rule of this label can match
         if same_len and lm.scan is not None:
             last = start
             match = lm.lower.match
+            rule_of_group = plan.rule_of_group
             for hit in lm.scan.finditer(low, start, end):
                 s = hit.start()
                 if s < last:
                     continue  # inside the previous match of this label: finditer would not look here
                 m = match(low, s, end)
                 if m is None:  # cannot happen: the scanner ran the same alternation at s
-                    raise RuntimeError(f"attribute scanner and pattern disagree ({lm.label})")
+                    raise RuntimeError(f"attribute scanner and pattern disagree ({label})")
                 last = m.end()
-                i = plan.rule_of_group.get(m.lastindex or -1)
+                i = rule_of_group.get(m.lastindex or -1)
                 if i is None:
                     i = _which(m, plan.rule_group)
-                found.append(_make_attr(text, m, s, last, plan, i))
+                rid, value, rule_groups, cued = plan.info[i]
+                groups: dict[str, str | None] = {}
+                for k, short in rule_groups:
+                    a, b = m.span(k)
+                    groups[short] = text[a:b] if a >= 0 else None
+                if cued is not None:
+                    rid = _cued_id(text, s, cued)
+                found.append(Attr(s, last, label, rid, value, groups, text[s:last]))
         else:
             rx = lm.lower if same_len else lm.anycase
             for m in rx.finditer(low if same_len else text, start, end):
@@ -122,16 +139,17 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
                 any_blocked = True
         if any_blocked:
             found = [a for a in found if blocked.find(1, a.start, a.end) < 0]
-    reject = compiled_misc()["bare_time_reject_before"]
-    found = [a for a in found if a.rule != "time.military_bare" or not (
-        reject.search(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
+    if any(a.rule == _BARE_TIME for a in found):
+        found = [a for a in found if a.rule != _BARE_TIME or not (
+            _bare_time_rejected(text[max(0, a.start - 14):a.start]) or a.start in drug_ends)]
     kept: list[Attr] = []
     occupied: dict[str, bytearray] = {}
     order = _label_order()
-    for a in sorted(found, key=lambda a: (-(a.end - a.start), order[a.label], a.start)):
-        occ = occupied.get(_FAMILIES[a.label])
+    for a in sorted(found, key=lambda a: (a.start - a.end, order[a.label], a.start)):
+        family = _FAMILIES[a.label]
+        occ = occupied.get(family)
         if occ is None:
-            occ = occupied[_FAMILIES[a.label]] = bytearray(size)
+            occ = occupied[family] = bytearray(size)
         elif occ.find(1, a.start, a.end) >= 0:
             continue
         occ[a.start:a.end] = b"\x01" * (a.end - a.start)
@@ -146,7 +164,34 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     if waste is not None:
         kept = [a for a in kept if not (a.label in ("dose", "volume", "concentration") and
                                         waste.find(0, a.start, a.end) < 0)]
-    return sorted(kept, key=lambda a: (a.start, a.end))
+    kept.sort(key=_START_END)
+    return kept
+
+
+#: rule id of a military time without a cue before it (rejected after some words, or right after a drug)
+_BARE_TIME = "time.military_bare"
+_START_END = attrgetter("start", "end")
+
+
+def _bare_time_rejected(before: str) -> bool:
+    """Tell whether the text right before a bare military time makes it no time ("room 1430", "HR 1120")."""
+    misc = compiled_misc()
+    fast = misc["bare_time_reject_before_lower"]
+    if fast is not None and before.isascii():
+        return fast.search(before.lower()) is not None  # same answer (regex_gate.lowercase_variant)
+    return misc["bare_time_reject_before"].search(before) is not None
+
+
+def _cued_id(text: str, s: int, cued: tuple[Rule, str]) -> str:
+    """Rule id of a match of a rule with a ``cued_before`` regex starting at ``s`` (see ``_make_attr``)."""
+    rule, rid = cued
+    if rule.cued_suffix is not None and rule.cued_suffix[1] < _CUE_WINDOW:
+        at = rule.cued_suffix[0].match  # same answer as the search below (see regex_gate.suffix_checker)
+        hit: object = at(text, s) or (s > 0 and text[s - 1] == "\n" and at(text, s - 1))
+    else:
+        assert rule.cued is not None
+        hit = rule.cued.search(text, max(0, s - _CUE_WINDOW), s)
+    return (rule.cued_id if hit else rule.bare_id) or rid
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +206,8 @@ class _Plan:
     rule_group: tuple[int, ...]
     rule_of_group: dict[int, int]
     groups: tuple[tuple[tuple[int, str], ...], ...]
+    #: per rule: ``(id, value, groups[i], (rule, id) when the id depends on a cue before the match)``
+    info: tuple[tuple[str, Any, tuple[tuple[int, str], ...], tuple[Rule, str] | None], ...] = ()
 
 
 _PLANS: tuple[tuple[LabelMatcher, ...], tuple[_Plan, ...]] | None = None
@@ -180,7 +227,9 @@ def _plans() -> tuple[_Plan, ...]:
             rule_group = tuple(index[f"r{i}"] for i in range(n))
             groups = tuple(tuple((index[k], k[len(f"r{i}_"):]) for k in index if k.startswith(f"r{i}_"))
                            for i in range(n))
-            plans.append(_Plan(lm, rule_group, {g: i for i, g in enumerate(rule_group)}, groups))
+            info = tuple((r.id, r.value, groups[i], (r, r.id) if r.cued is not None else None)
+                         for i, r in enumerate(lm.rules))
+            plans.append(_Plan(lm, rule_group, {g: i for i, g in enumerate(rule_group)}, groups, info))
         _PLANS = (lms, tuple(plans))
     return _PLANS[1]
 
@@ -204,15 +253,7 @@ def _make_attr(text: str, m: re.Match[str], s: int, e: int, plan: _Plan, i: int)
     for k, short in plan.groups[i]:
         a, b = m.span(k)
         groups[short] = text[a:b] if a >= 0 else None
-    rid = rule.id
-    if rule.cued is not None:
-        cued: object
-        if rule.cued_suffix is not None and rule.cued_suffix[1] < _CUE_WINDOW:
-            at = rule.cued_suffix[0].match  # same answer as the search below (see regex_gate.suffix_checker)
-            cued = at(text, s) or (s > 0 and text[s - 1] == "\n" and at(text, s - 1))
-        else:
-            cued = rule.cued.search(text, max(0, s - _CUE_WINDOW), s)
-        rid = (rule.cued_id if cued else rule.bare_id) or rule.id
+    rid = rule.id if rule.cued is None else _cued_id(text, s, (rule, rule.id))
     return Attr(s, e, plan.lm.label, rid, rule.value, groups, text[s:e])
 
 
@@ -226,6 +267,8 @@ def _which(m: re.Match[str], rule_group: tuple[int, ...]) -> int:
 
 def _resolve_gauges(text: str, attrs: list[Attr], drugs: list[tuple[int, int]]) -> list[Attr]:
     """"20g" right after a drug name is a dose; near IV-access words a catheter gauge; else a dose."""
+    if not any(a.rule == "device.gauge_piv" for a in attrs):
+        return attrs
     gauge_ctx = compiled_misc()["gauge_context"]
     drop: set[int] = set()
     dose_idx = [(j, b) for j, b in enumerate(attrs) if b.label == "dose"]
@@ -312,15 +355,50 @@ def duration_min_of(a: Attr) -> float | None:
     return n
 
 
-_CUE_CACHE: dict[str, re.Pattern[str]] = {}
+_CUE_CACHE: dict[tuple[str, bool], re.Pattern[str] | None] = {}
+#: where the clause of a time's cue words starts (the last piece before the time) / ends (after it)
+_CLAUSE_BEFORE = gated(r"[|;,\t→]|->|=>|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])")
+_CLAUSE_AFTER = gated(r"[|;,\t.@(]|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])")
 
 
-def _cue_regex(role: str) -> re.Pattern[str]:
-    if role not in _CUE_CACHE:
+def _cue_regex(role: str, lower: bool = False) -> re.Pattern[str] | None:
+    """Return the cue-word regex of a time role (case-insensitive).
+
+    With ``lower``: the same regex for lowercased ASCII text, compiled without IGNORECASE (its alternatives
+    then start with plain literals, which ``re`` skips much faster); None when a cue is not ASCII. On ASCII
+    text, IGNORECASE matching is exactly matching the lowercased pattern against the lowercased text.
+    """
+    key = (role, lower)
+    if key not in _CUE_CACHE:
         cues = compiled_misc()["time_role_cues"][role]
-        alt = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues)
-        _CUE_CACHE[role] = re.compile(rf"(?:^|[^a-z])(?:{alt})(?![a-z])", re.I)
-    return _CUE_CACHE[role]
+        if lower and not all(c.isascii() for c in cues):
+            _CUE_CACHE[key] = None
+        else:
+            alt = "|".join(re.escape(c.lower() if lower else c).replace(r"\ ", r"\s+") for c in cues)
+            flags = 0 if lower else re.I
+            first = first_char_class(alt, flags)  # a cue must start here: one test instead of one per cue
+            gate = f"(?={first})" if first else ""
+            _CUE_CACHE[key] = re.compile(rf"(?:^|[^a-z]){gate}(?:{alt})(?![a-z])", flags)
+    return _CUE_CACHE[key]
+
+
+def _cue_matcher(role: str, s: str, low: str | None) -> tuple[re.Pattern[str], str]:
+    """Return ``(regex, subject)``: the cue regex of ``role`` and the string to run it on for ``s``.
+
+    ``low``: ``s.lower()`` when ``s`` is ASCII, else None.
+    """
+    if low is not None:
+        rx = _cue_regex(role, True)
+        if rx is not None:
+            return rx, low
+    rx = _cue_regex(role)
+    assert rx is not None
+    return rx, s
+
+
+def _ascii_lower(s: str) -> str | None:
+    """``s.lower()`` for ASCII ``s``, else None."""
+    return s.lower() if s.isascii() else None
 
 
 def time_role(text: str, a: Attr, entry_start: int) -> str:
@@ -331,19 +409,23 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
     before = text[window_start:a.start]
     # only the clause right before the time ("..., stopped 1042" but not "started ..., 1042" or
     # "started -> 1626 complete")
-    before = re.split(r"[|;,\t→]|->|=>|\.\s|\n\s*\n|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", before)[-1]
+    before = _CLAUSE_BEFORE.split(before)[-1]
     after = text[a.end:a.end + 16].lstrip(" \t|:-")
-    after = re.split(r"[|;,\t.@(]|(?<![/\d])\d{1,2}:?\d{2}(?![\d/])", after)[0]
+    after = _CLAUSE_AFTER.split(after)[0]
     best: tuple[int, str] | None = None
+    low = _ascii_lower(before)
     for role in ("infiltrated", "pause", "resume", "end", "start"):
-        for m in _cue_regex(role).finditer(before):
+        rx, subject = _cue_matcher(role, before, low)
+        for m in rx.finditer(subject):
             dist = len(before) - m.end()
             if best is None or dist < best[0]:
                 best = (dist, role)
     if best is not None:
         return best[1]
+    low = _ascii_lower(after)
     for role in ("end", "start"):
-        m = _cue_regex(role).match(after)
+        rx, subject = _cue_matcher(role, after, low)
+        m = rx.match(subject)
         if m and not m.group(0).endswith(":") and not after[m.end():].lstrip().startswith(":"):
             return role
     return "at"
@@ -351,7 +433,9 @@ def time_role(text: str, a: Attr, entry_start: int) -> str:
 
 def entry_cue_role(text: str) -> str | None:
     """Start/end role implied by an entry's words ("NS bolus complete" -> end, "hung" -> start)."""
+    low = _ascii_lower(text)
     for role in ("infiltrated", "resume", "pause", "end", "start"):
-        if _cue_regex(role).search(text):
+        rx, subject = _cue_matcher(role, text, low)
+        if rx.search(subject):
             return role
     return None

@@ -109,10 +109,43 @@ class LineStartSectionizer(Sectionizer):
 
     def __call__(self, doc: Doc) -> Doc:
         """Find the sections of ``doc`` (medspaCy's Sectionizer, skipped when no line can start a heading)."""
-        if self.may_have_heading(doc):
+        if not self.may_have_heading(doc):
+            doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # the Sectionizer's when none match
+            return doc
+        if self.require_end_line or self._parent_sections or self._apply_sentence_boundary or \
+                self.assertion_attributes_mapping:
             return super().__call__(doc)
-        doc._.sections = [Section(None, 0, 0, 0, len(doc))]  # what the Sectionizer sets when nothing matches
+        doc._.sections = self.sections_of(doc)
         return doc
+
+    def sections_of(self, doc: Doc) -> list[Section]:
+        """Return the ``doc._.sections`` medspaCy's ``Sectionizer.__call__`` sets, without token attributes.
+
+        The Sectionizer also writes ``token._.section`` on every token (one extension write per token);
+        nothing here reads them and :func:`_cleanup` deletes them, so only the section list is built: the
+        same ``Section`` values, by the same steps, for the configuration used here (no end-line requirement,
+        parent sections, sentence boundaries or span attributes: ``__call__`` runs the stock component
+        otherwise).
+        """
+        matcher = self._Sectionizer__matcher
+        matches = matcher(doc)
+        if self.require_start_line:
+            matches = self.filter_start_lines(doc, matches)
+        n = len(doc)
+        if not matches:
+            return [Section(None, 0, 0, 0, n)]
+        out = [Section(None, 0, 0, 0, matches[0][1])] if matches[0][1] != 0 else []
+        strings = self.nlp.vocab.strings
+        for i, (match_id, start, end) in enumerate(matches):
+            rule = matcher.rule_map[strings[match_id]]
+            limit = n if i == len(matches) - 1 else matches[i + 1][1]  # the doc's end or the next heading
+            if self.max_section_length is None and rule.max_scope is None:
+                body_end = limit
+            else:
+                scope = rule.max_scope if rule.max_scope is not None else self.max_section_length
+                body_end = min(end + scope, limit)
+            out.append(Section(rule.category, start, end, end, body_end, None, rule))
+        return out
 
 
 _LINE_BREAK = re.compile(r"[\n\r]")
@@ -164,8 +197,13 @@ class StatusContext:
         matches = self.matcher(doc)  # the call ``ConText.__call__`` makes
         if not matches:
             return []
+        starts = _sentence_starts(doc)
         blocks = _sentence_blocks(doc, [(t.start, t.end) for t in targets] + [(s, e) for _, s, e in matches],
-                                  whole_doc=ctx.max_scope is not None)
+                                  whole_doc=ctx.max_scope is not None, starts=starts)
+        # ConTextModifier finds its sentence with ``doc[start].sent`` (a token walk per modifier); the same
+        # sentence comes from the start list (only when ConText scopes by sentence: ``max_scope`` unset)
+        by_sentence = starts is not None and not ctx.max_scope
+        n_tokens = len(doc)
         by_block: dict[int, list[Any]] = {}
         for t, b in zip(targets, blocks, strict=False):
             by_block.setdefault(b, []).append(t)
@@ -174,7 +212,15 @@ class StatusContext:
         for k, ((match_id, start, end), b) in enumerate(zip(matches, blocks[len(targets):], strict=True)):
             if b in by_block:  # a block without a drug mention cannot produce an edge
                 rule = self.matcher.rule_map[self.strings[match_id]]
-                mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
+                if by_sentence:
+                    assert starts is not None
+                    k = bisect.bisect_right(starts, start)
+                    scope = modifier_scope(rule.direction, rule.max_scope, start, end, starts[k - 1],
+                                           starts[k] if k < len(starts) else n_tokens)
+                    mod = ConTextModifier(rule, start, end, doc, scope_start=scope[0], scope_end=scope[1],
+                                          max_scope=ctx.max_scope)
+                else:
+                    mod = ConTextModifier(rule, start, end, doc, max_scope=ctx.max_scope)
                 order[id(mod)] = k
                 mods.setdefault(b, []).append(mod)
         edges: list[tuple[Any, Any]] = []
@@ -204,19 +250,62 @@ class StatusContext:
         return cues
 
 
-def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False) -> list[int]:
+def _sentence_starts(doc: Doc) -> list[int] | None:
+    """Return the token indices where the sentences of ``doc`` start, as ``Token.sent`` finds them.
+
+    spaCy's ``Span.sent`` walks back to the nearest token with ``sent_start == 1`` (or token 0) and forward
+    to the next one (or the end): the sentence of token ``i`` is ``[starts[k], starts[k + 1])`` for the last
+    ``starts[k] <= i``. None when ``Token.sent`` would not read ``SENT_START`` (sentence hooks, no
+    boundaries).
+    """
+    if len(doc) == 0 or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
+            "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
+        return None
+    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)  # token 0 always starts a sentence
+    return starts
+
+
+def modifier_scope(direction: str, max_scope: int | None, start: int, end: int, sent_start: int,
+                   sent_end: int) -> tuple[int, int]:
+    """Return the scope medspaCy's ``ConTextModifier`` gives a match ``[start, end)`` in its sentence.
+
+    The scope rules of ``ConTextModifier.__set_scope`` when ConText itself has no ``max_scope`` (the
+    sentence ``[sent_start, sent_end)`` of the match's first token is the full scope), cut by the rule's
+    ``max_scope`` on the side(s) of its ``direction`` (any direction but forward and backward is treated
+    as bidirectional, as medspaCy does).
+    """
+    way = direction.lower()
+    if way == "forward":
+        s, e = end, sent_end
+        if max_scope is not None and e - s > max_scope:
+            e = end + max_scope
+    elif way == "backward":
+        s, e = sent_start, start
+        if max_scope is not None and e - s > max_scope:
+            s = start - max_scope
+    else:
+        s, e = sent_start, sent_end
+        if max_scope is not None and start - s > max_scope:
+            s = start - max_scope
+        if max_scope is not None and e - end > max_scope:
+            e = end + max_scope
+    return s, e
+
+
+def _sentence_blocks(doc: Doc, extents: list[tuple[int, int]], whole_doc: bool = False,
+                     starts: list[int] | None = None) -> list[int]:
     """Return the sentence block of each of ``extents`` (token ranges: targets, modifier matches).
 
     A block is a run of sentences; two neighbouring sentences are in one block when one of ``extents``
     covers tokens of both. A block is named by its first sentence. Without sentence boundaries (or with
-    ``whole_doc``) the whole Doc is one block.
+    ``whole_doc``) the whole Doc is one block. ``starts``: :func:`_sentence_starts` of ``doc`` when known.
     """
-    if whole_doc or not doc.has_annotation("SENT_START") or "sents" in doc.user_hooks or \
-            "sent" in doc.user_span_hooks or "sent" in doc.user_token_hooks:
+    if starts is None:
+        starts = _sentence_starts(doc)
+    if whole_doc or starts is None:
         return [0] * len(extents)
-    starts = numpy.flatnonzero(numpy.asarray(doc.to_array(SENT_START)).reshape(-1) == 1).tolist()
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)  # token 0 always starts a sentence
     first = [bisect.bisect_right(starts, s) - 1 for s, _ in extents]
     last = [bisect.bisect_right(starts, e - 1) - 1 for _, e in extents]
     if first == last:  # no extent crosses a sentence boundary: one block per sentence

@@ -408,3 +408,61 @@ def _all_word(cls: str, flags: int) -> bool:
             continue
         return False
     return True
+
+
+def lowercase_variant(pattern: str, flags: int = re.I) -> re.Pattern[str] | None:
+    r"""Compile ``pattern`` (an IGNORECASE pattern) without IGNORECASE, for lowercased ASCII text.
+
+    For an ASCII subject ``s``, ``variant.search(s.lower())`` finds exactly the matches (same spans) of
+    ``re.compile(pattern, flags).search(s)`` when the pattern is ASCII, has no uppercase letter among its
+    literals and classes (escapes such as ``\S`` or ``\W`` are not literals), no back-reference and no
+    local flag group: IGNORECASE then only ever lets an uppercase letter of ``s`` stand for its lowercase
+    form. Without IGNORECASE, ``re`` skips alternatives led by a plain literal at once, so the variant is
+    much faster on big alternations (it is also :func:`gated`). Returns None when the pattern does not
+    qualify.
+    """
+    if not flags & re.I or not pattern.isascii():
+        return None
+    try:
+        items = _p.parse(pattern, flags)
+    except re.error:
+        return None
+    if not _caseless_ok(items):
+        return None
+    return gated(pattern, flags & ~re.I)
+
+
+def _caseless_ok(items: Any) -> bool:
+    """Return True when no literal or class of the parsed sequence admits an uppercase ASCII letter."""
+    for op, av in items:
+        if op in (_c.LITERAL, _c.NOT_LITERAL):
+            if 65 <= av <= 90:
+                return False
+        elif op is _c.IN:
+            for o, a in av:
+                if o in (_c.LITERAL, _c.NOT_LITERAL) and 65 <= a <= 90:
+                    return False
+                if o is _c.RANGE and a[0] <= 90 and a[1] >= 65:
+                    return False
+                if o not in (_c.LITERAL, _c.NOT_LITERAL, _c.RANGE, _c.CATEGORY, _c.NEGATE):
+                    return False
+        elif op is _c.BRANCH:
+            if not all(_caseless_ok(alt) for alt in av[1]):
+                return False
+        elif op is _c.SUBPATTERN:
+            if av[1] or av[2] or not _caseless_ok(av[3]):  # local flags (?i:...) / (?-i:...)
+                return False
+        elif op is _c.ATOMIC_GROUP:
+            if not _caseless_ok(av):
+                return False
+        elif op in _REPEATS:
+            if not _caseless_ok(av[2]):
+                return False
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            if not _caseless_ok(av[1]):
+                return False
+        elif op in (_c.AT, _c.ANY, _c.CATEGORY):
+            continue
+        else:  # back-references, conditionals, ...
+            return False
+    return True

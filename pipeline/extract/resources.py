@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from infucode.pipeline.extract.regex_gate import gated, position_scanner, suffix_checker
+from infucode.pipeline.extract.regex_gate import gated, lowercase_variant, position_scanner, suffix_checker
 
 LEXICON_FILE = "lexicons/drugs.v1.jsonl"
 STOPTERMS_FILE = "lexicons/stopterms.v1.txt"
@@ -154,50 +154,63 @@ def label_matchers() -> tuple[LabelMatcher, ...]:
     return tuple(out)
 
 
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    r"""Compile a setting regex, behind a first-character gate (``regex_gate.gated``: the same matches).
+
+    A pattern anchored at its start (``^``, ``\A``) is compiled as it is (``re`` already tries it at the
+    start only, or at line starts).
+    """
+    if pattern.startswith(("^", "\\A")):
+        return re.compile(pattern, flags)
+    return gated(pattern, flags)
+
+
 @lru_cache(maxsize=1)
 def compiled_misc() -> dict[str, Any]:
     """Compile the single-regex settings of the pattern file."""
     p = load_patterns()
     ind = p["indication"]
     return {
-        "entry_time": re.compile(p["entry_time"]["regex"], re.I | re.M),
-        "entry_date_prefix": re.compile(p["entry_date_prefix"], re.I),
-        "repeat_cues": re.compile(p["repeat_cues"], re.I),
-        "mixture_connectors": re.compile(p["mixture_connectors"], re.I),
-        "diluent_connectors": re.compile(p["diluent_connectors"], re.I),
+        "entry_time": _rx(p["entry_time"]["regex"], re.I | re.M),
+        "entry_date_prefix": _rx(p["entry_date_prefix"], re.I),
+        "repeat_cues": _rx(p["repeat_cues"], re.I),
+        "mixture_connectors": _rx(p["mixture_connectors"], re.I),
+        "diluent_connectors": _rx(p["diluent_connectors"], re.I),
         "diluent_max_ml": float(p["diluent_max_ml"]),
-        "clause_separators": re.compile(p["clause_separators"], re.I),
-        "anaphora_infusion": re.compile(p["anaphora_infusion"], re.I),
-        "indication": re.compile(ind["regex"], re.I),
+        "clause_separators": _rx(p["clause_separators"], re.I),
+        "anaphora_infusion": _rx(p["anaphora_infusion"], re.I),
+        "indication": _rx(ind["regex"], re.I),
         "indication_exclude": frozenset(ind["exclude"]),
         "unit_map": p["unit_map"],
-        "not_a_drug_after": re.compile(p["not_a_drug_after"], re.I),
-        "lab_test_after": re.compile(p["not_admin_mention"]["lab_after"], re.I),
-        "not_admin_at": re.compile(p["not_admin_mention"]["at_mention"], re.I),
-        "diluent_verbs": re.compile(p["diluent_verbs"], re.I),
-        "calc_result_before": re.compile(p["calc_result_before"], re.I),
-        "verb_led_sentence": re.compile(p["verb_led_sentence"], re.I),
-        "refusal_follow": re.compile(p["refusal_follow"]["regex"], re.I),
-        "on_med_before": re.compile(p["on_med_before"]["regex"], re.I),
-        "on_med_infusion_after": re.compile(p["on_med_before"]["infusion_after"], re.I),
-        "refusal_bare_after": re.compile(p["refusal_follow"]["bare_after"], re.I),
-        "bare_dose": re.compile(p["bare_dose"]["regex"], re.I),
+        "not_a_drug_after": _rx(p["not_a_drug_after"], re.I),
+        "lab_test_after": _rx(p["not_admin_mention"]["lab_after"], re.I),
+        "not_admin_at": _rx(p["not_admin_mention"]["at_mention"], re.I),
+        "diluent_verbs": _rx(p["diluent_verbs"], re.I),
+        "calc_result_before": _rx(p["calc_result_before"], re.I),
+        "verb_led_sentence": _rx(p["verb_led_sentence"], re.I),
+        "refusal_follow": _rx(p["refusal_follow"]["regex"], re.I),
+        "on_med_before": _rx(p["on_med_before"]["regex"], re.I),
+        "on_med_infusion_after": _rx(p["on_med_before"]["infusion_after"], re.I),
+        "refusal_bare_after": _rx(p["refusal_follow"]["bare_after"], re.I),
+        "bare_dose": _rx(p["bare_dose"]["regex"], re.I),
         "bare_dose_default": p["bare_dose"]["default_unit"],
         "bare_dose_units": dict(p["bare_dose"]["unit_by_drug"]),
         "label_gates": {k: tuple(v) for k, v in p.get("label_gates", {}).items()},
         "number_words": {k: float(v) for k, v in p["number_words"].items()},
-        "post_infusion_exclude": re.compile(p["post_infusion_exclude"], re.I),
-        "rate_only_entry": re.compile(p["rate_only_entry"], re.I),
-        "bare_time_reject_before": re.compile(p["bare_time_reject_before"], re.I),
-        "table_ignore_time_headers": re.compile(p["table_ignore_time_headers"], re.I),
-        "all_given_sentence": re.compile(p["all_given_sentence"], re.I),
-        "dose_not_given_before": re.compile(p["dose_not_given_before"], re.I),
-        "restart_after_stop": re.compile(p["restart_after_stop"], re.I),
-        "ongoing_cues": re.compile(p["ongoing_cues"], re.I),
-        "gauge_context": re.compile(p["gauge_context"], re.I),
+        "post_infusion_exclude": _rx(p["post_infusion_exclude"], re.I),
+        "rate_only_entry": _rx(p["rate_only_entry"], re.I),
+        "bare_time_reject_before": _rx(p["bare_time_reject_before"], re.I),
+        # the same for lowercased ASCII text (None when the pattern does not allow it; see regex_gate)
+        "bare_time_reject_before_lower": lowercase_variant(p["bare_time_reject_before"], re.I),
+        "table_ignore_time_headers": _rx(p["table_ignore_time_headers"], re.I),
+        "all_given_sentence": _rx(p["all_given_sentence"], re.I),
+        "dose_not_given_before": _rx(p["dose_not_given_before"], re.I),
+        "restart_after_stop": _rx(p["restart_after_stop"], re.I),
+        "ongoing_cues": _rx(p["ongoing_cues"], re.I),
+        "gauge_context": _rx(p["gauge_context"], re.I),
         "fluid_additives": frozenset(p["fluid_additives"]),
         "mixture_min_ml": float(p["mixture_min_ml"]),
-        "lab_value_after": re.compile(p["lab_value_after"], re.I),
+        "lab_value_after": _rx(p["lab_value_after"], re.I),
         "time_role_cues": {k: sorted(v, key=len, reverse=True) for k, v in p["time_role_cues"].items()},
     }
 

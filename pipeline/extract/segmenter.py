@@ -34,7 +34,8 @@ _INLINE_TIME = gated(
     r"(?<=[.;!?])\s+(?=(?:[01]\d|2[0-3]):?[0-5]\d\b(?!\s?(?:mg|ml|cc|mcg|units?|g\b|%)))"
 )
 _NOT_A_START = numpy.iinfo(numpy.uint64).max  # SENT_START -1
-_SENT_SPLIT = re.compile(
+# (first-character gate: same matches; without it every position of an entry enters every alternative)
+_SENT_SPLIT = gated(
     # "around six a.m. at home": a.m./p.m. end a sentence only before a capital or a digit; a single-spaced
     # dash before a status word is the status of the same line ("metoprolol 25 mg PO - HELD (HR 52)")
     r"(?<=[a-z0-9)\]%])(?<![ap]\.m)\.\s+(?=[A-Za-z0-9(])|(?<=[ap]\.m)\.\s+(?=[A-Z0-9(])|;\s+"
