@@ -74,8 +74,9 @@ _FREQUENCY = re.compile(
     r"\b(?:daily|bid|tid|qid|qhs|qam|qpm|nightly|weekly|monthly|a\s+day|per\s+day)\b", re.I)
 #: "DuoNeb #2 given", "neb #3": the numbered repeat of a drug named again
 _NUMBERED_REPEAT = re.compile(r"\s*(?:(?:neb|nebs|tx|treatment|dose|inj)\s*)?#\s?[2-9]\b", re.I)
-#: a hold of a listed home medication ("Home meds: lisinopril - held for AKI") is this stay's not_given; the
-#: home-list cue only says where the drug comes from (other history cues, "held during that admission", win)
+#: a hold of a listed home medication written after it on its line ("Home meds: lisinopril - held for AKI") is
+#: this stay's not_given; the home-list cue only says where the drug comes from (other history cues win:
+#: "held during that admission")
 _HELD_CUE = re.compile(r"held", re.I)  # done; "we will hold X" is a plan about a home med
 _MED_LIST_CUE = re.compile(r"\b(?:home|meds?|medications?|current|outpatient|pta)\b", re.I)
 _AGAIN_BEFORE = re.compile(r"\b(?:again|repeated|re-?dosed)\s*(?:at\s+|@\s*)?$", re.I)
@@ -809,8 +810,7 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts
         held = first("NOT_GIVEN", False)
         if (hist is not None and held is not None and "GIVEN" not in by_cat and _HELD_CUE.fullmatch(held.text)
                 and all(_MED_LIST_CUE.search(c.text) for c in by_cat["HISTORICAL"])
-                and not any(o is not m and min(held.end, m.end) <= o.start < max(held.start, m.start)
-                            for o in mentions)):
+                and m.end <= held.start < m.window_end):
             return "not_given", held.text  # "Home meds: lisinopril 10 mg - held for AKI": held this stay
         for cat, strong in _STATUS_ORDER:
             c = first(cat, strong)

@@ -90,7 +90,7 @@ def test_admission_medication_list_is_historical(extract):
 
 
 def test_also_on_names_a_current_medication(extract):
-    evs = extract("Pt also on rivaroxaban 20 mg daily. 1130 ketorolac 15 mg IV given.")
+    evs = extract("Also on rivaroxaban 20 mg daily. 1130 ketorolac 15 mg IV given.")
     assert _statuses(evs, "rivaroxaban") == ["historical"]
     assert _statuses(evs, "ketorolac") == ["given"]
 
@@ -133,8 +133,12 @@ def test_numbered_neb_is_a_new_dose_and_numbered_bags_update_their_bag(extract):
 # -- 5. home medications held this stay ------------------------------------------------------------------
 
 
-def test_a_listed_home_medication_held_this_stay_is_not_given(extract):
-    evs = extract("Home medications:\nsertraline 50 mg daily\nlosartan 50 mg daily - held for AKI\n")
+@pytest.mark.parametrize("line", [
+    "Home medications: sertraline 50 mg daily, losartan 50 mg daily - held for AKI",
+    "Home meds: sertraline 50 mg daily, losartan 50 mg daily (held)",
+])
+def test_a_listed_home_medication_held_this_stay_is_not_given(extract, line):
+    evs = extract(line)
     assert _statuses(evs, "losartan") == ["not_given"]
     assert _statuses(evs, "sertraline") == ["historical"]
 
