@@ -80,6 +80,11 @@ _NUMBERED_REPEAT = re.compile(r"\s*(?:(?:neb|nebs|tx|treatment|dose|inj)\s*)?#\s
 _HELD_CUE = re.compile(r"held", re.I)  # done; "we will hold X" is a plan about a home med
 _MED_LIST_CUE = re.compile(r"\b(?:home|meds?|medications?|current|outpatient|pta)\b", re.I)
 _AGAIN_BEFORE = re.compile(r"\b(?:again|repeated|re-?dosed)\s*(?:at\s+|@\s*)?$", re.I)
+#: a unit-less amount ending a list item ("amlodipine 5 daily", "lisinopril 20,") in a medication list
+_BARE_LIST_DOSE = re.compile(
+    r"\s+\d+(?:\.\d+)?\s*(?:(?:daily|bid|tid|qid|qhs|qd|qam|qpm|nightly|weekly|prn|once\s+daily|twice\s+daily|"
+    r"q\.?\s?\d+\s*h(?:rs?)?|at\s+bedtime)\b\.?)?\s*(?:[,;)\n]|\.(?:\s|$)|$)", re.I)
+_LIST_SECTIONS = frozenset({"home_meds", "discharge_meds", "med_list", "pmh", "prehospital"})
 #: a drug-less line repeating the last dose: "1030 repeat x1", "2nd dose given", "same again at 1430"
 _DRUGLESS_REPEAT = re.compile(
     r"[\s\-*•>:|]*(?:(?:at\s+|@\s*)?\d{1,2}:?\d{2}\s*(?:h\b|hrs?\b)?[\s:\-|]*)?(?:"
@@ -932,7 +937,9 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         strong_attr = any(a.label == "route" for a in m.attrs)
     per_l = any(a.rule == _PER_LITER for a in m.attrs)  # "KCl 20 mEq/L in ...": an additive, not a lab
     if not strong_attr and not m.has("time") and not per_l and misc["lab_value_after"].match(text, m.end):
-        return False  # "K+ 4.6", "Mg 1.8": a lab value
+        if not (_listed_med(m) and _BARE_LIST_DOSE.match(text, m.end)):
+            return False  # "K+ 4.6", "Mg 1.8": a lab value
+        return True  # "Home meds: amlodipine 5 daily", "per wife: lisinopril 20, ...": a unit-less list dose
     if strong_attr or m.has("time"):
         return True
     if m.section in ("home_meds", "discharge_meds", "plan", "orders", "pmh", "med_list", "prehospital"):
@@ -941,6 +948,12 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         return True
     # a table row: the status cell is far from the drug name but on the same row
     return bool(m.cues) and any(c.start >= m.end and _is_cells(text[m.end:c.start]) for c in m.cues)
+
+
+def _listed_med(m: Mention) -> bool:
+    """Tell whether ``m`` sits in a medication list: a list section or a home/plan/order cue of its own."""
+    return m.section in _LIST_SECTIONS or any(
+        c.category in ("HISTORICAL", "PLANNED", "ORDERED") for c in m.cues)
 
 
 def _route(m: Mention) -> tuple[str | None, Attr | None]:

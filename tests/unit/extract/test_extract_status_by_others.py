@@ -163,3 +163,30 @@ def test_again_at_a_second_time_after_a_leading_time_is_two_doses(extract):
 ])
 def test_reoffers_and_home_use_instructions_are_not_given_doses(extract, text, drug):
     assert "given" not in _statuses(extract(text), drug)
+
+
+# -- 7. unit-less medication lists and hospital-course wording -------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Home meds: amlodipine 5 daily, sertraline 50 daily",
+    "Per husband: amlodipine 5, sertraline 50.",
+])
+def test_unitless_doses_in_a_medication_list_are_historical_events(extract, text):
+    evs = extract(text)
+    assert _statuses(evs, "amlodipine") == ["historical"]
+    assert _statuses(evs, "sertraline") == ["historical"]
+
+
+def test_a_bare_number_after_a_drug_outside_a_list_is_still_a_lab(extract):
+    assert _statuses(extract("Mg 1.8, K 3.9. Pt resting."), "magnesium sulfate") == []
+
+
+def test_hospital_course_diuresis_documents_a_given_dose(extract):
+    evs = extract("Hospital course: she was diuresed with IV bumetanide and improved.")
+    assert [(e.status, e.route) for e in evs if e.drug == "bumetanide"] == [("given", "IV")]
+
+
+def test_a_drug_that_will_be_continued_is_planned(extract):
+    evs = extract("Discharge: apixaban will be continued at the same dose.")
+    assert _statuses(evs, "apixaban") == ["planned"]
