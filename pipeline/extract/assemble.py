@@ -74,6 +74,39 @@ _REPEAT_COUNT = re.compile(
     r"tries|vials?|bags?|back|more|total|kg)\b)",
     re.I,
 )
+#: statuses whose "x2" / "at t1, t2" repeats are separate events ("EMS gave NTG SL x2": two historical doses)
+_REPEATABLE_STATUS = ("given", "historical")
+#: a standing frequency in a medication list ("metoprolol 25 mg x2 daily") is no count of doses
+_FREQUENCY = re.compile(
+    r"\b(?:daily|bid|tid|qid|qhs|qam|qpm|nightly|weekly|monthly|a\s+day|per\s+day)\b", re.I)
+#: "DuoNeb #2 given", "neb #3": the numbered repeat of a drug named again
+_NUMBERED_REPEAT = re.compile(r"\s*(?:(?:neb|nebs|tx|treatment|dose|inj)\s*)?#\s?[2-9]\b", re.I)
+#: a hold of a listed home medication written after it on its line ("Home meds: lisinopril - held for AKI") is
+#: this stay's not_given; the home-list cue only says where the drug comes from (other history cues win:
+#: "held during that admission")
+_HELD_CUE = re.compile(r"held", re.I)  # done; "we will hold X" is a plan about a home med
+_MED_LIST_CUE = re.compile(r"\b(?:home|meds?|medications?|current|outpatient|pta)\b", re.I)
+_AGAIN_BEFORE = re.compile(r"\b(?:again|repeated|re-?dosed)\s*(?:at\s+|@\s*)?$", re.I)
+#: a unit-less amount ending a list item ("amlodipine 5 daily", "lisinopril 20,") in a medication list
+_BARE_LIST_DOSE = re.compile(
+    r"\s+\d+(?:\.\d+)?\s*(?:(?:daily|bid|tid|qid|qhs|qd|qam|qpm|nightly|weekly|prn|once\s+daily|twice\s+daily|"
+    r"q\.?\s?\d+\s*h(?:rs?)?|at\s+bedtime)\b\.?)?\s*(?:[,;)\n]|\.(?:\s|$)|$)", re.I)
+_LIST_SECTIONS = frozenset({"home_meds", "discharge_meds", "med_list", "pmh", "prehospital"})
+#: a drug-less line repeating the last dose: "1030 repeat x1", "2nd dose given", "same again at 1430"
+_DRUGLESS_REPEAT = re.compile(
+    r"[\s\-*•>:|]*(?:(?:at\s+|@\s*)?\d{1,2}:?\d{2}\s*(?:h\b|hrs?\b)?[\s:\-|]*)?(?:"
+    r"(?:dose\s+)?(?:repeat(?:ed)?|redosed|re-dosed)(?=\s*(?:$|[.,;)]|x\s?\d|dose|given|at\b|@|\d|for\b|per\b|once|now)"
+    r")|(?:2nd|second|3rd|third|4th|fourth|another|additional)\s+(?:dose|neb|nebulizer|treatment|tx|push|injection)\b"
+    r"|same\s+(?:dose\s+)?(?:again|repeated|given)\b|given\s+again\b)",
+    re.I,
+)
+_REPEAT_TIMES = re.compile(r"(?<![\w/])x\s?([1-5])\b(?!\s*(?:/|d\b|days?|hrs?|h\b|hours?|min|weeks?))", re.I)
+#: wording that makes a repeat line no administration ("repeat if needed", "2nd dose held", "due at 1400")
+_REPEAT_NOT_DONE = re.compile(
+    r"\b(?:not|no|held|hold|refused|declined|will|plan\w*|if|may|consider\w*|due|order\w*|pending|needed|"
+    r"to\s+be|in\s+\d+\s*(?:min|h))\b|\?", re.I)
+#: routes of one discrete administration that a drug-less repeat line can copy
+_DISCRETE_ROUTES = _REPEAT_ROUTES | {"INHALED"}
 _ORAL_FORM_IN_NAME = re.compile(r"\b(?:odt|tabs?|tablets?|caps?|capsules?|chewable|oral)\b", re.I)
 _RECON_BEFORE = re.compile(
     r"\b(?:reconstitut\w*|dilut\w*|mixed)\s+(?:with|w/|in|using)\s+(?:\d[\d.]*\s*%\s*)?$", re.I)
@@ -306,6 +339,7 @@ def assemble(
 
     _close_anaphora(text, entries, sentence_starts, mentions, events, ev_entry, leading, misc, all_times)
     events += _continued_runs(text, entries, sentence_starts, mentions, events, leading, all_times)
+    events = _drugless_repeats(text, entries, sentence_starts, mentions, events, leading, all_times)
     _inherit_times(mentions)
     _share_infusate(mentions)
     events = _drop_superseded(events)
@@ -786,6 +820,11 @@ def _status(m: Mention, mentions: list[Mention], effects: dict[str, str], starts
             # "declined Tylenol, has it at home": the cue closest to the drug decides; a negation before the
             # drug scopes over a history cue after it ("no Motrin PTA") or right after it ("denies taking X")
             return "not_given", refused.text
+        held = first("NOT_GIVEN", False)
+        if (hist is not None and held is not None and "GIVEN" not in by_cat and _HELD_CUE.fullmatch(held.text)
+                and all(_MED_LIST_CUE.search(c.text) for c in by_cat["HISTORICAL"])
+                and m.end <= held.start < m.window_end):
+            return "not_given", held.text  # "Home meds: lisinopril 10 mg - held for AKI": held this stay
         for cat, strong in _STATUS_ORDER:
             c = first(cat, strong)
             if c is not None:
@@ -906,7 +945,9 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         strong_attr = any(a.label == "route" for a in m.attrs)
     per_l = any(a.rule == _PER_LITER for a in m.attrs)  # "KCl 20 mEq/L in ...": an additive, not a lab
     if not strong_attr and not m.has("time") and not per_l and misc["lab_value_after"].match(text, m.end):
-        return False  # "K+ 4.6", "Mg 1.8": a lab value
+        if not (_listed_med(m) and _BARE_LIST_DOSE.match(text, m.end)):
+            return False  # "K+ 4.6", "Mg 1.8": a lab value
+        return True  # "Home meds: amlodipine 5 daily", "per wife: lisinopril 20, ...": a unit-less list dose
     if strong_attr or m.has("time"):
         return True
     if m.section in ("home_meds", "discharge_meds", "plan", "orders", "pmh", "med_list", "prehospital"):
@@ -915,6 +956,12 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         return True
     # a table row: the status cell is far from the drug name but on the same row
     return bool(m.cues) and any(c.start >= m.end and _is_cells(text[m.end:c.start]) for c in m.cues)
+
+
+def _listed_med(m: Mention) -> bool:
+    """Tell whether ``m`` sits in a medication list: a list section or a home/plan/order cue of its own."""
+    return m.section in _LIST_SECTIONS or any(
+        c.category in ("HISTORICAL", "PLANNED", "ORDERED") for c in m.cues)
 
 
 def _route(m: Mention) -> tuple[str | None, Attr | None]:
@@ -1055,7 +1102,8 @@ def _to_event(text: str, m: Mention, status: str, cue: str | None, entries: list
     if ra is not None:
         ev.route_text = ra.text
         ev.spans.append(Span(ra.start, ra.end, "ROUTE", ra.rule))
-    if (m.entry_index in leading and not any(t.role in ("start", "at", "range") for t in ev.time_mentions)
+    if (m.entry_index in leading and not any(t.role in ("start", "at", "range") and not _again_time(text, t)
+                                             for t in ev.time_mentions)
             and leading[m.entry_index].text not in {t.text for t in ev.time_mentions}):
         a = leading[m.entry_index]
         s_lo = max(a.end, m.sent_start)
@@ -1142,10 +1190,12 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
         return None
     lead = text[max(0, m.start - 25):m.start]
     lead = re.split(r"[.;|\n]", lead)[-1]
-    if misc["repeat_cues"].search(lead + text[m.start:m.window_end]):
+    if misc["repeat_cues"].search(lead + text[m.start:m.window_end]) or _numbered_dose_repeat(text, m, prev):
         if ev.dose is None and prev.dose is not None:
             ev.dose = Dose(prev.dose.value, prev.dose.unit)
             ev.volume_ml = ev.volume_ml or prev.volume_ml
+        if ev.route is None and prev.route is not None and _numbered_dose_repeat(text, m, prev):
+            ev.route, ev.route_text = prev.route, prev.route_text  # "DuoNeb #2 given": the same neb again
         return None
     if ev.purpose == "flush" or prev.purpose == "flush":
         return None  # every flush is its own event
@@ -1165,6 +1215,16 @@ def _find_previous(ev: AdminEvent, m: Mention, by_drug: dict[str, list[AdminEven
             and (prev.dose is None or ev.dose is None or _same_dose(prev.dose, ev.dose))):
         return prev  # a title/summary mention first, the documented administration later
     return None
+
+
+def _numbered_dose_repeat(text: str, m: Mention, prev: AdminEvent) -> bool:
+    """Tell whether ``m`` is a numbered repeat of a discrete dose ("DuoNeb #2 given", "neb #3").
+
+    Numbered fluid bags ("LR bolus #2 complete", "LR #3 paused") name the bag a line updates, so fluids
+    and infusions are left to the bag rules.
+    """
+    return (not m.fluid and prev.route in _DISCRETE_ROUTES and _NUMBERED_REPEAT.match(text, m.end) is not None
+            and not _END_WORDS.search(text, m.end, m.window_end))
 
 
 def _same_dose(a: Dose, b: Dose) -> bool:
@@ -1329,6 +1389,59 @@ def _continued_runs(text: str, entries: list[tuple[int, int]], sentence_starts: 
                 prev.spans.append(Span(t.start, t.end, "TIME", "time.continuation_end"))
         out.append(ev)
         events = [*events, ev]
+
+
+def _drugless_repeats(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
+                      mentions: list[Mention], events: list[AdminEvent], leading: dict[int, Attr],
+                      all_times: list[Attr]) -> list[AdminEvent]:
+    """Add the doses of drug-less repeat sentences ("1030 repeat x1", "2nd dose given", "same again at 1430").
+
+    The sentence opens with the repeat wording (after an optional clock time), names no drug and carries no
+    plan/hold/order wording; it repeats the latest given discrete dose (push, IM, SQ, PO, neb ...) of the
+    last three entries. Each repeat ("x2": two) is a new given event sharing that dose's drug span, timed by
+    the sentence's own clock time or its entry's leading time.
+    """
+    if not events:
+        return events
+    mention_pos = sorted(m.start for m in mentions)
+    bounds = sorted(set(sentence_starts + [s for s, _ in entries] + [e for _, e in entries] + [len(text)]))
+    entry_starts = [s for s, _ in entries]
+    time_starts = [a.start for a in all_times]
+    out = list(events)
+    for k, s in enumerate(bounds[:-1]):
+        e = bounds[k + 1]
+        rep = _DRUGLESS_REPEAT.match(text, s, e)
+        if rep is None:
+            continue
+        j = bisect.bisect_left(mention_pos, s)
+        if j < len(mention_pos) and mention_pos[j] < e:
+            continue
+        seg = text[s:e]
+        if _REPEAT_NOT_DONE.search(seg):
+            continue
+        ei = entry_containing(entries, entry_starts, s)
+        if ei is None:
+            continue
+        prior = [ev for ev in out if ev.mention_start < s and ev.status == "given"
+                 and ev.entry_index >= ei - 3 and ev.route in _DISCRETE_ROUTES and ev.purpose != "flush"]
+        if not prior:
+            continue
+        src = max(prior, key=lambda ev: ev.mention_start)
+        times = all_times[bisect.bisect_left(time_starts, s):bisect.bisect_left(time_starts, e)]
+        t = times[0] if times else None
+        if t is None and ei in leading and not text[entries[ei][0]:s].strip(" \t:-|") or (
+                t is None and ei in leading and not text[leading[ei].end:s].strip(" \t:-|")):
+            t = leading[ei]
+        n = _REPEAT_TIMES.search(seg)
+        for _ in range(int(n.group(1)) if n else 1):
+            extra = clone_event(src)
+            extra.status, extra.status_cue = "given", "repeat"
+            extra.spans = [sp for sp in extra.spans if sp.label != "TIME"]
+            extra.time_mentions = []
+            if t is not None:
+                extra.time_mentions.append(TimeMention(t.start, t.end, "at", t.text))
+                extra.spans.append(Span(t.start, t.end, "TIME", "time.drugless_repeat"))
+            out.append(extra)
     return out
 
 
@@ -1401,6 +1514,11 @@ def _per_liter_doses(mentions: list[Mention], evs: list[AdminEvent]) -> None:
         m.event.dose = Dose(d[0] * (bag_ml / 1000.0 if bag_ml else 1.0), d[1])
 
 
+def _again_time(text: str, t: TimeMention) -> bool:
+    """Tell whether time ``t`` is a repeat's own time ("... given, again at 1040", "repeated @ 1040")."""
+    return _AGAIN_BEFORE.search(text, max(0, t.start - 24), t.start) is not None
+
+
 def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
     """Split a dose documented at a list of clock times into one event per time.
 
@@ -1408,7 +1526,7 @@ def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
     """
     out: list[AdminEvent] = []
     for ev in events:
-        if ev.status != "given" or ev.route in ("IV_INFUSION", None):
+        if ev.status not in _REPEATABLE_STATUS or ev.route in ("IV_INFUSION", None):
             out.append(ev)  # (the same outcome as the full test below, decided without it)
             continue
         times = [t for t in ev.time_mentions if t.role in ("at", "start")]
@@ -1416,7 +1534,7 @@ def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
         for t in times:
             distinct.setdefault(_NON_DIGIT.sub("", t.text), t)
         ordered = sorted(times, key=lambda t: t.start)
-        listed = all(_TIME_LIST_GAP.fullmatch(text[a.end:b.start])
+        listed = all(_TIME_LIST_GAP.fullmatch(text[a.end:b.start]) or _again_time(text, b)
                      for a, b in zip(ordered, ordered[1:], strict=False))
         if (len(distinct) < 2 or not listed
                 or any(t.role in ("end", "range", "pause", "resume") for t in ev.time_mentions)):
@@ -1432,10 +1550,11 @@ def _split_multi_time(text: str, events: list[AdminEvent]) -> list[AdminEvent]:
 
 
 def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]) -> list[AdminEvent]:
-    """Expand "Ativan 1 mg IV x2" (a dose repeated N times, times not listed) into N given events.
+    """Expand "Ativan 1 mg IV x2" (a dose repeated N times, times not listed) into N events.
 
-    Only for discrete doses (push/IM/SQ/PO...): infusions and back-to-back nebulisers stay one event, and
-    a mention already split by a list of clock times is left alone. Repeats get no time of their own.
+    Given and historical doses ("EMS gave NTG 0.4 mg SL x2") alike. Only for discrete doses (push/IM/SQ/
+    PO...): infusions and back-to-back nebulisers stay one event, and a mention already split by a list of
+    clock times is left alone. Repeats get no time of their own.
     """
     per_start: dict[int, int] = {}
     for ev in events:
@@ -1445,13 +1564,16 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
     for ev in events:
         out.append(ev)
         m = by_event.get(id(ev))
-        if (m is None or ev.status != "given" or per_start[ev.mention_start] > 1
+        if (m is None or ev.status not in _REPEATABLE_STATUS or per_start[ev.mention_start] > 1
                 or ev.route not in _REPEAT_ROUTES or m.fluid):
             continue
         rep = _REPEAT_COUNT.search(text, m.end, max(m.end, m.window_end))
         if rep is None or _SCHEDULE.search(text, m.end, rep.start()) or any(
-                o.start > m.end and o.drug == m.drug for o in mentions):
+                o.start > m.end and o.drug == m.drug and (ev.status == "given" or (
+                    o.event is not None and o.event.status == ev.status)) for o in mentions):
             continue  # "q20 min x3" is a schedule; doses charted one by one later are their own events
+        if ev.status != "given" and _FREQUENCY.search(text, m.end, max(m.end, m.window_end)):
+            continue  # "metoprolol 25 mg PO x2 daily" in a home list is a regimen, not two doses
         for _ in range(int(rep.group(1)) - 1):
             extra = clone_event(ev)
             extra.time_mentions = []
