@@ -1389,6 +1389,7 @@ def _continued_runs(text: str, entries: list[tuple[int, int]], sentence_starts: 
                 prev.spans.append(Span(t.start, t.end, "TIME", "time.continuation_end"))
         out.append(ev)
         events = [*events, ev]
+    return out
 
 
 def _drugless_repeats(text: str, entries: list[tuple[int, int]], sentence_starts: list[int],
