@@ -4,8 +4,8 @@
 written by yet another hand in documentation styles the other sets lack; composition, scores and error analysis
 in ``annotations/corpus/BLIND2.md``) is an honest generalisation check: never train or tune rules on it. The floors
 are a little below what was measured when it was written (2026-11-23 17:10 UTC, after the one gold correction
-listed in BLIND2.md: drug F1 0.880, status F1 0.708, 0 failed notes); raise them as extraction improves, never
-lower them to make a change pass.
+listed in BLIND2.md: drug F1 0.880, status F1 0.708, 0 failed notes), raised after fix round 6 (drug 0.931,
+status 0.800); raise them as extraction improves, never lower them to make a change pass.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from infucode.annotations.gold import (
 )
 from infucode.annotations.scoring import predict, score_records
 
-DRUG_F1_FLOOR = 0.85
-STATUS_F1_FLOOR = 0.68
+DRUG_F1_FLOOR = 0.90
+STATUS_F1_FLOOR = 0.76
 
 
 def _blind2_sources():
