@@ -3,8 +3,9 @@
 ``annotations/corpus/blind3.v1.jsonl`` (30 notes, ids ``blind3-*``, split ``blind3``, sources
 ``src/unseen*.notes``, written by yet another hand in documentation styles none of the other sets use;
 composition, scores and error analysis in ``annotations/corpus/BLIND3.md``) is an honest generalisation
-check: never train or tune rules on it. The floors are a little below the first-run numbers recorded in
-BLIND3.md; raise them as extraction improves, never lower them to make a change pass.
+check: never train or tune rules on it. The floors are a little below what was measured when it was written
+(2026-11-23 18:47 UTC, after the one gold name correction listed in BLIND3.md: drug F1 0.872, status F1 0.770,
+0 failed notes); raise them as extraction improves, never lower them to make a change pass.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from infucode.annotations.gold import (
 )
 from infucode.annotations.scoring import predict, score_records
 
-DRUG_F1_FLOOR = 0.0
-STATUS_F1_FLOOR = 0.0
+DRUG_F1_FLOOR = 0.85
+STATUS_F1_FLOOR = 0.74
 
 
 def _blind3_sources():
