@@ -82,8 +82,14 @@ BLIND2_PREFIX = "blind2-"
 BLIND2_SPLIT = "blind2"
 BLIND2_SOURCE_GLOB = "fresh*.notes"
 BLIND2_FILE = CORPUS_DIR / "blind2.v1.jsonl"
+#: The fourth held-out set (``annotations/corpus/BLIND3.md``), held out like the others: ids ``blind3-*``,
+#: split ``"blind3"``, sources ``src/unseen*.notes``, compiled to its own file.
+BLIND3_PREFIX = "blind3-"
+BLIND3_SPLIT = "blind3"
+BLIND3_SOURCE_GLOB = "unseen*.notes"
+BLIND3_FILE = CORPUS_DIR / "blind3.v1.jsonl"
 #: File-name prefixes of the compiled held-out sets (never part of :func:`default_corpus_paths`).
-HELDOUT_FILE_PREFIXES = ("challenge", "blind", "blind2")
+HELDOUT_FILE_PREFIXES = ("challenge", "blind", "blind2", "blind3")
 
 SETTINGS = ("facility", "professional")
 EVENT_KEYS = (
@@ -125,7 +131,7 @@ def split_for(note_id: str) -> str:
     str
         ``"train"`` or ``"test"``; ``"challenge"`` for ids starting with :data:`CHALLENGE_PREFIX`,
         ``"blind"`` for ids starting with :data:`BLIND_PREFIX`, ``"blind2"`` for ids starting with
-        :data:`BLIND2_PREFIX`.
+        :data:`BLIND2_PREFIX`, ``"blind3"`` for ids starting with :data:`BLIND3_PREFIX`.
 
     Examples
     --------
@@ -137,11 +143,15 @@ def split_for(note_id: str) -> str:
     'blind'
     >>> split_for("blind2-001")
     'blind2'
+    >>> split_for("blind3-001")
+    'blind3'
     """
     if note_id.startswith(CHALLENGE_PREFIX):
         return CHALLENGE_SPLIT
     if note_id.startswith(BLIND2_PREFIX):
         return BLIND2_SPLIT
+    if note_id.startswith(BLIND3_PREFIX):
+        return BLIND3_SPLIT
     if note_id.startswith(BLIND_PREFIX):
         return BLIND_SPLIT
     h = int(hashlib.sha256(note_id.encode("utf-8")).hexdigest()[:8], 16)
@@ -212,9 +222,15 @@ def is_blind2_source(path: str | Path) -> bool:
     return Path(path).match(BLIND2_SOURCE_GLOB)
 
 
+def is_blind3_source(path: str | Path) -> bool:
+    """Return whether a ``*.notes`` source belongs to the fourth held-out set (``unseen*.notes``)."""
+    return Path(path).match(BLIND3_SOURCE_GLOB)
+
+
 def is_heldout_source(path: str | Path) -> bool:
     """Return whether a ``*.notes`` source is held out of the dev corpus (challenge or a blind set)."""
-    return is_challenge_source(path) or is_blind_source(path) or is_blind2_source(path)
+    return (is_challenge_source(path) or is_blind_source(path) or is_blind2_source(path)
+            or is_blind3_source(path))
 
 
 def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -> list[dict[str, Any]]:
@@ -225,10 +241,10 @@ def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -
     paths
         Gold JSONL files; ``None`` means :func:`default_corpus_paths`.
     split
-        ``"train"``, ``"test"``, ``"challenge"``, ``"blind"``, ``"blind2"`` or ``"all"``.
+        ``"train"``, ``"test"``, ``"challenge"``, ``"blind"``, ``"blind2"``, ``"blind3"`` or ``"all"``.
     """
-    if split not in ("train", "test", CHALLENGE_SPLIT, BLIND_SPLIT, BLIND2_SPLIT, "all"):
-        raise ValueError(f"split must be train, test, challenge, blind, blind2 or all, got {split!r}")
+    if split not in ("train", "test", CHALLENGE_SPLIT, BLIND_SPLIT, BLIND2_SPLIT, BLIND3_SPLIT, "all"):
+        raise ValueError(f"split must be train, test, challenge, blind, blind2, blind3 or all, got {split!r}")
     out: list[dict[str, Any]] = []
     for p in default_corpus_paths() if paths is None else paths:
         for rec in read_gold(p):

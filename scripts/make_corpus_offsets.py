@@ -7,7 +7,8 @@ annotated substring in its note, validates ``text[start:end]`` for every span, a
 ``annotations/corpus/challenge.v1.jsonl`` and never into the dev corpus or its splits; the second blind set
 (``src/blind*.notes``, ids ``blind-*``, split ``blind``) likewise goes to
 ``annotations/corpus/blind.v1.jsonl``; the third blind set (``src/fresh*.notes``, ids ``blind2-*``, split
-``blind2``) goes to ``annotations/corpus/blind2.v1.jsonl``.
+``blind2``) goes to ``annotations/corpus/blind2.v1.jsonl``; the fourth (``src/unseen*.notes``, ids
+``blind3-*``, split ``blind3``) goes to ``annotations/corpus/blind3.v1.jsonl``.
 
 Usage::
 
@@ -28,6 +29,8 @@ from pathlib import Path
 from infucode.annotations.gold import (
     BLIND2_FILE,
     BLIND2_SPLIT,
+    BLIND3_FILE,
+    BLIND3_SPLIT,
     BLIND_FILE,
     BLIND_SPLIT,
     CHALLENGE_FILE,
@@ -36,6 +39,7 @@ from infucode.annotations.gold import (
     GoldError,
     compile_sources,
     is_blind2_source,
+    is_blind3_source,
     is_blind_source,
     is_challenge_source,
     is_heldout_source,
@@ -46,6 +50,7 @@ OUT_NAME = "gold_dev.v1.jsonl"
 CHALLENGE_OUT_NAME = CHALLENGE_FILE.name
 BLIND_OUT_NAME = BLIND_FILE.name
 BLIND2_OUT_NAME = BLIND2_FILE.name
+BLIND3_OUT_NAME = BLIND3_FILE.name
 
 
 def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
@@ -102,6 +107,23 @@ def compile_blind2(sources: list[Path], others: list[dict]) -> list[dict]:
     return blind2
 
 
+def compile_blind3(sources: list[Path], others: list[dict]) -> list[dict]:
+    """Compile the fourth held-out set (``unseen*.notes``); ids must be ``blind3-*`` and unused by ``others``.
+
+    Raises
+    ------
+    GoldError
+        When a blind3 source holds a non-blind3 id, or a blind3 id appears among ``others``.
+    """
+    blind3 = compile_sources([p for p in sources if is_blind3_source(p)])
+    if any(r["split"] != BLIND3_SPLIT for r in blind3):
+        raise GoldError("a blind3 source uses an id outside the blind3 prefix (blind3-*)")
+    other_ids = {r["id"] for r in others}
+    if any(r["split"] == BLIND3_SPLIT for r in others) or {r["id"] for r in blind3} & other_ids:
+        raise GoldError("a blind3 id (blind3-*) is used outside the blind3 sources (unseen*.notes)")
+    return blind3
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", type=Path, default=CORPUS_DIR / "src", help="folder of *.notes sources")
@@ -116,16 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     records, challenge = compile_partitioned(sources)
     blind = compile_blind(sources, records + challenge)
     blind2 = compile_blind2(sources, records + challenge + blind)
+    blind3 = compile_blind3(sources, records + challenge + blind + blind2)
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     chal_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in challenge)
     blind_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind)
     blind2_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind2)
+    blind3_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind3)
     splits = json.dumps(splits_manifest(records), indent=1) + "\n"
     out_file, split_file = args.out / OUT_NAME, args.out / "splits.v1.json"
     chal_file = args.out / CHALLENGE_OUT_NAME
     outputs = [(out_file, lines), (split_file, splits)] + ([(chal_file, chal_lines)] if challenge else [])
     outputs += [(args.out / BLIND_OUT_NAME, blind_lines)] if blind else []
     outputs += [(args.out / BLIND2_OUT_NAME, blind2_lines)] if blind2 else []
+    outputs += [(args.out / BLIND3_OUT_NAME, blind3_lines)] if blind3 else []
     if args.check:
         stale = [p.name for p, want in outputs
                  if not p.exists() or p.read_text(encoding="utf-8") != want]
@@ -152,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         n_b2 = sum(len(r["gold_events"]) for r in blind2)
         b2_status = Counter(e["status"] for r in blind2 for e in r["gold_events"])
         print(f"{len(blind2)} blind2 notes, {n_b2} events {dict(b2_status)} -> {args.out / BLIND2_OUT_NAME}")
+    if blind3:
+        n_b3 = sum(len(r["gold_events"]) for r in blind3)
+        b3_status = Counter(e["status"] for r in blind3 for e in r["gold_events"])
+        print(f"{len(blind3)} blind3 notes, {n_b3} events {dict(b3_status)} -> {args.out / BLIND3_OUT_NAME}")
     return 0
 
 
