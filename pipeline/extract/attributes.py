@@ -339,6 +339,8 @@ def dose_of(a: Attr) -> tuple[float, str] | None:
         return 1000.0, "mL"
     if v is None or u is None:
         return None
+    if a.label == "dose" and isinstance(a.value, int | float) and not isinstance(a.value, bool):
+        v *= a.value  # "2.4 million units": the rule's value is the multiplier of the written number
     return v, u
 
 
