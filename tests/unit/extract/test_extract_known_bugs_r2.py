@@ -1,0 +1,57 @@
+"""Known extraction bugs found by other helpers (round 2): each test states the rule it checks.
+
+The note lines are written for these tests (fictional, no corpus text).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from infucode.pipeline.temporal import resolve_timeline
+
+D = date(2026, 3, 5)
+
+
+def at(h: int, m: int) -> datetime:
+    return datetime(2026, 3, 5, h, m)
+
+
+def _one(events, drug):
+    found = [e for e in events if e.drug == drug]
+    assert len(found) == 1, [e.drug for e in events]
+    return found[0]
+
+
+def test_a_million_units_amount_is_the_dose_in_units(extract) -> None:
+    ev = _one(extract("1000 penicillin G benzathine 2.4 million units IM given L glute.\n"),
+              "penicillin g benzathine")
+    assert ev.dose is not None and (ev.dose.value, ev.dose.unit) == (2_400_000.0, "units")
+    assert ev.route == "IM"
+
+
+def test_a_million_units_amount_of_a_brand_and_an_iv_drug(extract) -> None:
+    ev = _one(extract("Bicillin L-A 1.2 million units IM x1 R ventrogluteal.\n"), "penicillin g benzathine")
+    assert ev.dose is not None and ev.dose.value == 1_200_000.0
+    ev = _one(extract("1200 penicillin G 4 mil units IVPB started.\n"), "penicillin g")
+    assert ev.dose is not None and (ev.dose.value, ev.dose.unit) == (4_000_000.0, "units")
+
+
+def _timeline(extract, text):
+    events = extract(text)
+    resolve_timeline(text, events, D)
+    return events
+
+
+def test_a_stop_sentence_saying_the_other_bag_continues_leaves_that_bag_running(extract) -> None:
+    t = "0100 D5 1/2NS + 20 mEq KCl at 150 mL/hr started.\n0200 NS stopped, D5 1/2NS continues.\n"
+    events = _timeline(extract, t)
+    bag = _one(events, "dextrose 5%/sodium chloride 0.45%")
+    kcl = _one(events, "potassium chloride")
+    assert bag.start == at(1, 0) and bag.end is None
+    assert kcl.end is None  # the rider of the continuing bag runs on with it
+
+
+def test_a_stop_sentence_still_closes_the_one_run_it_does_not_say_continues(extract) -> None:
+    t = "0100 D5 1/2NS at 150 mL/hr started.\n0200 Infusion stopped, site red.\n"
+    bag = _one(_timeline(extract, t), "dextrose 5%/sodium chloride 0.45%")
+    assert bag.end == at(2, 0)
