@@ -118,6 +118,8 @@ _END_WORDS = re.compile(
     r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
     re.I,
 )
+#: a stop word right after a drug name ("NS off", "NS was d/c'd")
+_STOP_RIGHT_AFTER = re.compile(r"\s*(?:(?:was|is|has\s+been|now)\s+)?" + _END_WORDS.pattern, re.I)
 _FORWARD_GAP = re.compile(
     r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", re.I
 )
@@ -319,7 +321,7 @@ def assemble(
                 continue  # "[ ] heparin ...": an order-set line left unchecked is no order
             if status == "given" and cue is None:
                 status, cue = "ordered", box.group(0).strip()  # "[x] KCl 20 mEq PO daily": an order
-        if not m.context_only and not _has_evidence(text, m, misc):
+        if not (m.context_only or _has_evidence(text, m, misc) or _stops_earlier_run(text, m, by_drug)):
             continue
         ev = _to_event(text, m, status, cue, entries, leading)
         if m.infusate is not None and ev.dose is None and m.infusate in merged_bags:
@@ -956,6 +958,20 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         return True
     # a table row: the status cell is far from the drug name but on the same row
     return bool(m.cues) and any(c.start >= m.end and _is_cells(text[m.end:c.start]) for c in m.cues)
+
+
+def _stops_earlier_run(text: str, m: Mention, by_drug: dict[str, list[AdminEvent]]) -> bool:
+    """Tell whether ``m`` documents the stop of an earlier given run of its drug ("..., NS off").
+
+    The stop word follows the name right away ("NS off", "NS was d/c'd") and the drug's last event is a
+    given infusion with no stop time yet: the mention updates that run (see ``_find_previous``).
+    """
+    prevs = by_drug.get(m.drug)
+    if not prevs or not _STOP_RIGHT_AFTER.match(text, m.end):
+        return False
+    prev = prevs[-1]
+    return prev.status == "given" and (prev.route == "IV_INFUSION" or m.fluid) and not any(
+        t.role in ("end", "range") for t in prev.time_mentions)
 
 
 def _listed_med(m: Mention) -> bool:

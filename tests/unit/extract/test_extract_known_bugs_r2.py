@@ -55,3 +55,18 @@ def test_a_stop_sentence_still_closes_the_one_run_it_does_not_say_continues(extr
     t = "0100 D5 1/2NS at 150 mL/hr started.\n0200 Infusion stopped, site red.\n"
     bag = _one(_timeline(extract, t), "dextrose 5%/sodium chloride 0.45%")
     assert bag.end == at(2, 0)
+
+
+def test_a_bag_named_as_turned_off_when_switching_fluids_gets_that_row_time_as_stop(extract) -> None:
+    t = "0900 NS at 125 mL/hr R FA started.\n1300 switched to LR at 125 mL/hr, NS off.\n"
+    events = _timeline(extract, t)
+    ns, lr = _one(events, "sodium chloride 0.9%"), _one(events, "lactated ringer's")
+    assert (ns.start, ns.end) == (at(9, 0), at(13, 0))
+    assert lr.start == at(13, 0)
+
+
+def test_a_stop_named_before_the_switch_closes_the_earlier_bag(extract) -> None:
+    t = "0900 NS 1000 mL started at 125 mL/hr.\n1300 NS off, LR 1000 mL hung at 125 mL/hr.\n"
+    ns = _one(_timeline(extract, t), "sodium chloride 0.9%")
+    assert ns.end == at(13, 0)
+
