@@ -479,6 +479,8 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
     """Attach each attribute to one drug mention (see module docstring)."""
     by_entry: dict[int, list[Mention]] = {}
     misc_calc = compiled_misc()["calc_result_before"]
+    misc_entry_time = compiled_misc()["entry_time"]
+    borrowed: list[tuple[Attr, Mention]] = []
     for m in mentions:
         if not m.context_only:
             by_entry.setdefault(m.entry_index, []).append(m)
@@ -553,8 +555,16 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         elif nxt is not None and (nxt.sentence == sa or (
                 a.label == "time" and not text[a.end:nxt.start].strip(" \t:-|\n"))):
             target = nxt
+        elif nxt is not None and a.label == "site" and misc_entry_time.match(text, *entries[ei]):
+            # "1405 20g L AC. NS 1 L bolus started.": the row's access site, written in a sentence of its
+            # own before the row's first drug, is that drug's (unless the drug's sentence names one)
+            target = nxt
+            borrowed.append((a, nxt))
         if target is not None:
             target.attrs.append(a)
+    for a, m in borrowed:
+        if any(x.label == "site" and x is not a and m.sent_start <= x.start < m.sent_end for x in m.attrs):
+            m.attrs.remove(a)
 
 
 def _admin_clause_after_semicolon(text: str, drug_end: int, a: Attr) -> bool:

@@ -70,3 +70,22 @@ def test_a_stop_named_before_the_switch_closes_the_earlier_bag(extract) -> None:
     ns = _one(_timeline(extract, t), "sodium chloride 0.9%")
     assert ns.end == at(13, 0)
 
+
+
+def test_a_site_in_an_earlier_sentence_of_the_timestamped_row_is_the_rows_drug_site(extract) -> None:
+    ev = _one(extract("1405 20g L AC. NS 1 L bolus started.\n"), "sodium chloride 0.9%")
+    assert ev.site == "L AC"
+    ev = _one(extract("1405 IV 18g R forearm placed. Ceftriaxone 1 g IVPB started.\n"), "ceftriaxone")
+    assert ev.site == "R forearm"
+
+
+def test_the_drugs_own_sentence_site_wins_over_the_rows_earlier_one(extract) -> None:
+    ev = _one(extract("1405 PIV 20g R hand placed. NS 1 L bolus started L AC.\n"), "sodium chloride 0.9%")
+    assert ev.site == "L AC"
+
+
+def test_an_earlier_sentence_site_is_not_linked_without_a_row_time_or_past_another_drug(extract) -> None:
+    ev = _one(extract("PIV 20g R hand placed. NS 1 L bolus started.\n"), "sodium chloride 0.9%")
+    assert ev.site is None
+    events = extract("1405 Zofran 4 mg IVP given. IV 20 g R hand placed. NS 1 L bolus started.\n")
+    assert _one(events, "sodium chloride 0.9%").site is None  # the row's drug before it may own the site
