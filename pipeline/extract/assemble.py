@@ -30,6 +30,8 @@ from infucode.pipeline.extract.attributes import (
     duration_min_of,
     entry_cue_role,
     find_attributes,
+    norm_unit,
+    parse_number,
     rate_ml_hr_of,
     time_role,
     volume_ml_of,
@@ -74,6 +76,12 @@ _REPEAT_COUNT = re.compile(
     r"tries|vials?|bags?|back|more|total|kg)\b)",
     re.I,
 )
+#: a plural tablet word right before a repeat count ("325 mg tabs x2": two tablets of one dose)
+_PLURAL_FORM_BEFORE = re.compile(r"\b(?:tabs|tablets|caps|capsules|pills|gelcaps|caplets)\s*$", re.I)
+_PER_TAB_DOSE = re.compile(
+    r"(?<![\w.])(?P<num>\d+(?:\.\d+)?)\s?(?P<unit>mg|mcg|g)\s+(?:tabs|tablets|caps|capsules|pills|gelcaps|caplets)"
+    r"\s*$", re.I)
+_DIGIT = re.compile(r"\d")
 #: statuses whose "x2" / "at t1, t2" repeats are separate events ("EMS gave NTG SL x2": two historical doses)
 _REPEATABLE_STATUS = ("given", "historical")
 #: a standing frequency in a medication list ("metoprolol 25 mg x2 daily") is no count of doses
@@ -1601,12 +1609,35 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
             continue  # "q20 min x3" is a schedule; doses charted one by one later are their own events
         if ev.status != "given" and _FREQUENCY.search(text, m.end, max(m.end, m.window_end)):
             continue  # "metoprolol 25 mg PO x2 daily" in a home list is a regimen, not two doses
+        if _plural_count(text, m, rep.start()):
+            # "percocets x2", "tylenol 325 mg tabs x2": a count of tablets, the dose of one administration
+            per_tab = _PER_TAB_DOSE.search(text, m.end, rep.start())
+            if per_tab and ev.dose is not None and ev.dose.unit == norm_unit(per_tab.group("unit")) and (
+                    ev.dose.value == parse_number(per_tab.group("num"))):
+                ev.dose = Dose(ev.dose.value * int(rep.group(1)), ev.dose.unit)
+            continue
         for _ in range(int(rep.group(1)) - 1):
             extra = clone_event(ev)
             extra.time_mentions = []
             extra.spans = [sp for sp in extra.spans if sp.label != "TIME"]
             out.append(extra)
     return out
+
+
+def _plural_count(text: str, m: Mention, rep_start: int) -> bool:
+    """Tell whether the "xN" at ``rep_start`` counts the tablets of one dose ("percocets x2", "tabs x2").
+
+    The word right before it is a plural: the drug's own name written with an "s" ("percocets", "norcos":
+    the singular is a lexicon term of the same drug) with no amount in between, or a tablet/capsule word.
+    """
+    gap = text[m.end:rep_start]
+    if _PLURAL_FORM_BEFORE.search(gap):
+        return True
+    name = m.text.lower()
+    if not name.endswith("s") or _DIGIT.search(gap) or _SEPARATE_CLAUSE.search(gap):
+        return False
+    singular = load_lexicon().get(name[:-1]) or load_lexicon().get(m.text[:-1])
+    return singular is not None and singular.drug == m.drug
 
 
 def clone_event(ev: AdminEvent) -> AdminEvent:

@@ -89,3 +89,19 @@ def test_an_earlier_sentence_site_is_not_linked_without_a_row_time_or_past_anoth
     assert ev.site is None
     events = extract("1405 Zofran 4 mg IVP given. IV 20 g R hand placed. NS 1 L bolus started.\n")
     assert _one(events, "sodium chloride 0.9%").site is None  # the row's drug before it may own the site
+
+
+def test_a_plural_brand_with_a_count_is_one_administration_of_that_many_tablets(extract) -> None:
+    assert len(extract("1100 percocets x2 given PO for pain.\n")) == 1
+    assert len(extract("1100 norcos x2 PO given.\n")) == 1
+
+
+def test_tablets_counted_after_their_strength_are_one_dose_of_the_total(extract) -> None:
+    events = extract("1100 tylenol 325 mg tabs x2 PO.\n")
+    assert len(events) == 1
+    assert events[0].dose is not None and (events[0].dose.value, events[0].dose.unit) == (650.0, "mg")
+
+
+def test_a_singular_drug_with_a_count_is_still_that_many_doses(extract) -> None:
+    assert len(extract("1100 Ativan 1 mg IV x2.\n")) == 2
+    assert len(extract("EMS gave NTG 0.4 mg SL x2.\n")) == 2
