@@ -307,6 +307,7 @@ def assemble(
     _diluents_and_mixtures(text, mentions, misc, entries)
     _follow_refusals(text, entries, sentence_starts, mentions, misc)
     _current_meds(text, mentions, misc)
+    _line_scoped_list_holds(text, mentions)
 
     events: list[AdminEvent] = []
     by_drug: dict[str, list[AdminEvent]] = {}
@@ -874,6 +875,30 @@ def _list_section_rules(m: Mention, cues: list[Cue]) -> tuple[list[Cue], bool]:
     admin_line = m.section in rules.get("timed_dose_is_given", ()) and m.has("dose", "volume") and (
         m.has("time") or any(a.label == "route" and a.value in given_routes for a in m.attrs))
     return cues, admin_line
+
+
+def _line_scoped_list_holds(text: str, mentions: list[Mention]) -> None:
+    """In a medication list, a not-given cue ("held") on another line than a drug is not that drug's.
+
+    "Current medications: aspirin 81 mg daily; lisinopril held / metoprolol 25 mg BID": the hold is the
+    lisinopril's; the drug on the next line keeps its own status. A cue on a line naming no drug of its own
+    ("lisinopril 10 mg daily / - held for AKI") still reaches the drug above it.
+    """
+    lines: dict[int, list[Mention]] = {}
+    for m in mentions:
+        lines.setdefault(text.rfind("\n", 0, m.start), []).append(m)
+    for m in mentions:
+        if not m.cues or not _listed_med(m):
+            continue
+        own = text.rfind("\n", 0, m.start)
+        keep = []
+        for c in m.cues:
+            line = text.rfind("\n", 0, c.start)
+            if c.category == "NOT_GIVEN" and line != own and any(
+                    o is not m and not o.context_only for o in lines.get(line, ())):
+                continue
+            keep.append(c)
+        m.cues = keep
 
 
 def _current_meds(text: str, mentions: list[Mention], misc: dict[str, Any]) -> None:

@@ -105,3 +105,15 @@ def test_tablets_counted_after_their_strength_are_one_dose_of_the_total(extract)
 def test_a_singular_drug_with_a_count_is_still_that_many_doses(extract) -> None:
     assert len(extract("1100 Ativan 1 mg IV x2.\n")) == 2
     assert len(extract("EMS gave NTG 0.4 mg SL x2.\n")) == 2
+
+
+def test_a_hold_in_a_medication_list_stops_at_its_line(extract) -> None:
+    events = extract("Current medications: aspirin 81 mg daily; lisinopril held\nmetoprolol 25 mg BID\n")
+    assert _one(events, "lisinopril").status == "not_given"
+    assert _one(events, "metoprolol").status == "historical"
+
+
+def test_a_hold_on_a_drugless_line_under_a_listed_drug_is_still_that_drugs(extract) -> None:
+    events = extract("Home medications:\nlisinopril 10 mg daily\n  held for AKI\nmetoprolol 25 mg BID\n")
+    assert _one(events, "lisinopril").status == "not_given"
+    assert _one(events, "metoprolol").status == "historical"
