@@ -888,8 +888,8 @@ def _line_scoped_list_holds(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         lines.setdefault(text.rfind("\n", 0, m.start), []).append(m)
     for m in mentions:
-        if not m.cues or not _listed_med(m):
-            continue
+        if not m.cues or not (m.section in _LIST_SECTIONS or any(c.category == "HISTORICAL" for c in m.cues)):
+            continue  # only a list of medications taken elsewhere (home, PTA, discharge list)
         own = text.rfind("\n", 0, m.start)
         keep = []
         for c in m.cues:
