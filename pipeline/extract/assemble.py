@@ -135,6 +135,8 @@ _LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or|,\s*and)\s*", re.I)
 _AMOUNT_IN_GAP = re.compile(
     r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?(?:\s?/\s?(?:l|liters?|litres?)\b)?\s*(?:of\s+)?", re.I)
 _PER_LITER = "conc.per_liter"
+#: route values of a drug given into a vein (an IV access site can be its site)
+_VEIN_ROUTES = frozenset({"IV", "IV_PUSH", "IV_INFUSION", "BOLUS"})
 _DILUENT_REACH = 160  # characters from a drug to the "in <volume> <fluid>" of its diluent
 _NEW_SENTENCE_OR_LINE = re.compile(r"\.\s+[A-Z]|\n")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
@@ -494,6 +496,7 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         if not m.context_only:
             by_entry.setdefault(m.entry_index, []).append(m)
     starts_by_entry = {ei: [m.start for m in ms] for ei, ms in by_entry.items()}
+    access_sentences = {sent_of(a.start) for a in attrs if a.label == "device"}
     for a in attrs:
         if id(a) in leading_ids:
             continue  # entry timestamps are handled per event
@@ -564,15 +567,18 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         elif nxt is not None and (nxt.sentence == sa or (
                 a.label == "time" and not text[a.end:nxt.start].strip(" \t:-|\n"))):
             target = nxt
-        elif nxt is not None and a.label == "site" and misc_entry_time.match(text, *entries[ei]):
-            # "1405 20g L AC. NS 1 L bolus started.": the row's access site, written in a sentence of its
-            # own before the row's first drug, is that drug's (unless the drug's sentence names one)
+        elif (nxt is not None and a.label == "site" and sa in access_sentences
+              and misc_entry_time.match(text, *entries[ei])):
+            # "1405 20g L AC. NS 1 L bolus started.": the row's IV access site, written in a sentence of its
+            # own (with a gauge or line word) before the row's first drug, is that drug's when the drug goes
+            # in by vein and its own sentence names no site
             target = nxt
             borrowed.append((a, nxt))
         if target is not None:
             target.attrs.append(a)
     for a, m in borrowed:
-        if any(x.label == "site" and x is not a and m.sent_start <= x.start < m.sent_end for x in m.attrs):
+        own = any(x.label == "site" and x is not a and m.sent_start <= x.start < m.sent_end for x in m.attrs)
+        if own or any(x.label == "route" and x.value not in _VEIN_ROUTES for x in m.attrs):
             m.attrs.remove(a)
 
 
@@ -878,18 +884,19 @@ def _list_section_rules(m: Mention, cues: list[Cue]) -> tuple[list[Cue], bool]:
 
 
 def _line_scoped_list_holds(text: str, mentions: list[Mention]) -> None:
-    """In a medication list, a not-given cue ("held") on another line than a drug is not that drug's.
+    """In a medication list, a not-given cue ("held") on another drug's line is not this drug's.
 
     "Current medications: aspirin 81 mg daily; lisinopril held / metoprolol 25 mg BID": the hold is the
-    lisinopril's; the drug on the next line keeps its own status. A cue on a line naming no drug of its own
-    ("lisinopril 10 mg daily / - held for AKI") still reaches the drug above it.
+    lisinopril's; the drug on the next line keeps its own status. Rows of orders or a MAR ("furosemide 40
+    mg IV daily  REFUSED / acetaminophen 650 mg PO q6h PRN") are lists too. A cue on a line naming no drug
+    of its own ("lisinopril 10 mg daily / - held for AKI") still reaches the drug above it.
     """
     lines: dict[int, list[Mention]] = {}
     for m in mentions:
         lines.setdefault(text.rfind("\n", 0, m.start), []).append(m)
     for m in mentions:
-        if not m.cues or not (m.section in _LIST_SECTIONS or any(c.category == "HISTORICAL" for c in m.cues)):
-            continue  # only a list of medications taken elsewhere (home, PTA, discharge list)
+        if not m.cues or not _listed_med(m):
+            continue  # a medication list or MAR/order rows (list section, or a history/plan/order cue)
         own = text.rfind("\n", 0, m.start)
         keep = []
         for c in m.cues:

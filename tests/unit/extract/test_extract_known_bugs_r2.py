@@ -117,3 +117,18 @@ def test_a_hold_on_a_drugless_line_under_a_listed_drug_is_still_that_drugs(extra
     events = extract("Home medications:\nlisinopril 10 mg daily\n  held for AKI\nmetoprolol 25 mg BID\n")
     assert _one(events, "lisinopril").status == "not_given"
     assert _one(events, "metoprolol").status == "historical"
+
+
+def test_an_earlier_sentence_site_needs_iv_access_wording_and_a_drug_given_by_vein(extract) -> None:
+    ev = _one(extract("1405 Pain 8/10 L flank. Toradol 30 mg IV given.\n"), "ketorolac")
+    assert ev.site is None  # a pain location is no access site
+    ev = _one(extract("1405 20g L AC placed. Oxycodone 5 mg PO given.\n"), "oxycodone")
+    assert ev.site is None  # an oral dose has no IV site
+
+
+def test_a_refusal_on_one_order_row_does_not_reach_the_prn_order_below(extract) -> None:
+    t = ("MAR 24-HR VIEW\n"
+         "Medication                          0900     1200     1800\n"
+         "furosemide 40 mg IV daily           -        REFUSED  -\n"
+         "acetaminophen 650 mg PO q6h PRN     -        -        -\n")
+    assert _one(extract(t), "acetaminophen").status == "ordered"
