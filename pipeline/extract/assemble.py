@@ -30,6 +30,8 @@ from infucode.pipeline.extract.attributes import (
     duration_min_of,
     entry_cue_role,
     find_attributes,
+    norm_unit,
+    parse_number,
     rate_ml_hr_of,
     time_role,
     volume_ml_of,
@@ -74,6 +76,12 @@ _REPEAT_COUNT = re.compile(
     r"tries|vials?|bags?|back|more|total|kg)\b)",
     re.I,
 )
+#: a plural tablet word right before a repeat count ("325 mg tabs x2": two tablets of one dose)
+_PLURAL_FORM_BEFORE = re.compile(r"\b(?:tabs|tablets|caps|capsules|pills|gelcaps|caplets)\s*$", re.I)
+_PER_TAB_DOSE = re.compile(
+    r"(?<![\w.])(?P<num>\d+(?:\.\d+)?)\s?(?P<unit>mg|mcg|g)\s+(?:tabs|tablets|caps|capsules|pills|gelcaps|caplets)"
+    r"\s*$", re.I)
+_DIGIT = re.compile(r"\d")
 #: statuses whose "x2" / "at t1, t2" repeats are separate events ("EMS gave NTG SL x2": two historical doses)
 _REPEATABLE_STATUS = ("given", "historical")
 #: a standing frequency in a medication list ("metoprolol 25 mg x2 daily") is no count of doses
@@ -118,6 +126,8 @@ _END_WORDS = re.compile(
     r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
     re.I,
 )
+#: a stop word right after a drug name ("NS off", "NS was d/c'd")
+_STOP_RIGHT_AFTER = re.compile(r"\s*(?:(?:was|is|has\s+been|now)\s+)?" + _END_WORDS.pattern, re.I)
 _FORWARD_GAP = re.compile(
     r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", re.I
 )
@@ -125,6 +135,8 @@ _LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or|,\s*and)\s*", re.I)
 _AMOUNT_IN_GAP = re.compile(
     r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?(?:\s?/\s?(?:l|liters?|litres?)\b)?\s*(?:of\s+)?", re.I)
 _PER_LITER = "conc.per_liter"
+#: route values of a drug given into a vein (an IV access site can be its site)
+_VEIN_ROUTES = frozenset({"IV", "IV_PUSH", "IV_INFUSION", "BOLUS"})
 _DILUENT_REACH = 160  # characters from a drug to the "in <volume> <fluid>" of its diluent
 _NEW_SENTENCE_OR_LINE = re.compile(r"\.\s+[A-Z]|\n")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
@@ -297,6 +309,7 @@ def assemble(
     _diluents_and_mixtures(text, mentions, misc, entries)
     _follow_refusals(text, entries, sentence_starts, mentions, misc)
     _current_meds(text, mentions, misc)
+    _line_scoped_list_holds(text, mentions)
 
     events: list[AdminEvent] = []
     by_drug: dict[str, list[AdminEvent]] = {}
@@ -319,7 +332,7 @@ def assemble(
                 continue  # "[ ] heparin ...": an order-set line left unchecked is no order
             if status == "given" and cue is None:
                 status, cue = "ordered", box.group(0).strip()  # "[x] KCl 20 mEq PO daily": an order
-        if not m.context_only and not _has_evidence(text, m, misc):
+        if not (m.context_only or _has_evidence(text, m, misc) or _stops_earlier_run(text, m, by_drug)):
             continue
         ev = _to_event(text, m, status, cue, entries, leading)
         if m.infusate is not None and ev.dose is None and m.infusate in merged_bags:
@@ -477,10 +490,13 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
     """Attach each attribute to one drug mention (see module docstring)."""
     by_entry: dict[int, list[Mention]] = {}
     misc_calc = compiled_misc()["calc_result_before"]
+    misc_entry_time = compiled_misc()["entry_time"]
+    borrowed: list[tuple[Attr, Mention]] = []
     for m in mentions:
         if not m.context_only:
             by_entry.setdefault(m.entry_index, []).append(m)
     starts_by_entry = {ei: [m.start for m in ms] for ei, ms in by_entry.items()}
+    access_sentences = {sent_of(a.start) for a in attrs if a.label == "device"}
     for a in attrs:
         if id(a) in leading_ids:
             continue  # entry timestamps are handled per event
@@ -551,8 +567,19 @@ def _link(text: str, entries: list[tuple[int, int]], mentions: list[Mention], at
         elif nxt is not None and (nxt.sentence == sa or (
                 a.label == "time" and not text[a.end:nxt.start].strip(" \t:-|\n"))):
             target = nxt
+        elif (nxt is not None and a.label == "site" and sa in access_sentences
+              and misc_entry_time.match(text, *entries[ei])):
+            # "1405 20g L AC. NS 1 L bolus started.": the row's IV access site, written in a sentence of its
+            # own (with a gauge or line word) before the row's first drug, is that drug's when the drug goes
+            # in by vein and its own sentence names no site
+            target = nxt
+            borrowed.append((a, nxt))
         if target is not None:
             target.attrs.append(a)
+    for a, m in borrowed:
+        own = any(x.label == "site" and x is not a and m.sent_start <= x.start < m.sent_end for x in m.attrs)
+        if own or any(x.label == "route" and x.value not in _VEIN_ROUTES for x in m.attrs):
+            m.attrs.remove(a)
 
 
 def _admin_clause_after_semicolon(text: str, drug_end: int, a: Attr) -> bool:
@@ -856,6 +883,31 @@ def _list_section_rules(m: Mention, cues: list[Cue]) -> tuple[list[Cue], bool]:
     return cues, admin_line
 
 
+def _line_scoped_list_holds(text: str, mentions: list[Mention]) -> None:
+    """In a medication list, a not-given cue ("held") on another drug's line is not this drug's.
+
+    "Current medications: aspirin 81 mg daily; lisinopril held / metoprolol 25 mg BID": the hold is the
+    lisinopril's; the drug on the next line keeps its own status. Rows of orders or a MAR ("furosemide 40
+    mg IV daily  REFUSED / acetaminophen 650 mg PO q6h PRN") are lists too. A cue on a line naming no drug
+    of its own ("lisinopril 10 mg daily / - held for AKI") still reaches the drug above it.
+    """
+    lines: dict[int, list[Mention]] = {}
+    for m in mentions:
+        lines.setdefault(text.rfind("\n", 0, m.start), []).append(m)
+    for m in mentions:
+        if not m.cues or not _listed_med(m):
+            continue  # a medication list or MAR/order rows (list section, or a history/plan/order cue)
+        own = text.rfind("\n", 0, m.start)
+        keep = []
+        for c in m.cues:
+            line = text.rfind("\n", 0, c.start)
+            if c.category == "NOT_GIVEN" and line != own and any(
+                    o is not m and not o.context_only for o in lines.get(line, ())):
+                continue
+            keep.append(c)
+        m.cues = keep
+
+
 def _current_meds(text: str, mentions: list[Mention], misc: dict[str, Any]) -> None:
     """"pt on Coumadin", "currently on Eliquis 5 mg BID": a current medication, not an administration.
 
@@ -956,6 +1008,20 @@ def _has_evidence(text: str, m: Mention, misc: dict[str, Any]) -> bool:
         return True
     # a table row: the status cell is far from the drug name but on the same row
     return bool(m.cues) and any(c.start >= m.end and _is_cells(text[m.end:c.start]) for c in m.cues)
+
+
+def _stops_earlier_run(text: str, m: Mention, by_drug: dict[str, list[AdminEvent]]) -> bool:
+    """Tell whether ``m`` documents the stop of an earlier given run of its drug ("..., NS off").
+
+    The stop word follows the name right away ("NS off", "NS was d/c'd") and the drug's last event is a
+    given infusion with no stop time yet: the mention updates that run (see ``_find_previous``).
+    """
+    prevs = by_drug.get(m.drug)
+    if not prevs or not _STOP_RIGHT_AFTER.match(text, m.end):
+        return False
+    prev = prevs[-1]
+    return prev.status == "given" and (prev.route == "IV_INFUSION" or m.fluid) and not any(
+        t.role in ("end", "range") for t in prev.time_mentions)
 
 
 def _listed_med(m: Mention) -> bool:
@@ -1575,12 +1641,35 @@ def _expand_repeats(text: str, mentions: list[Mention], events: list[AdminEvent]
             continue  # "q20 min x3" is a schedule; doses charted one by one later are their own events
         if ev.status != "given" and _FREQUENCY.search(text, m.end, max(m.end, m.window_end)):
             continue  # "metoprolol 25 mg PO x2 daily" in a home list is a regimen, not two doses
+        if _plural_count(text, m, rep.start()):
+            # "percocets x2", "tylenol 325 mg tabs x2": a count of tablets, the dose of one administration
+            per_tab = _PER_TAB_DOSE.search(text, m.end, rep.start())
+            if per_tab and ev.dose is not None and ev.dose.unit == norm_unit(per_tab.group("unit")) and (
+                    ev.dose.value == parse_number(per_tab.group("num"))):
+                ev.dose = Dose(ev.dose.value * int(rep.group(1)), ev.dose.unit)
+            continue
         for _ in range(int(rep.group(1)) - 1):
             extra = clone_event(ev)
             extra.time_mentions = []
             extra.spans = [sp for sp in extra.spans if sp.label != "TIME"]
             out.append(extra)
     return out
+
+
+def _plural_count(text: str, m: Mention, rep_start: int) -> bool:
+    """Tell whether the "xN" at ``rep_start`` counts the tablets of one dose ("percocets x2", "tabs x2").
+
+    The word right before it is a plural: the drug's own name written with an "s" ("percocets", "norcos":
+    the singular is a lexicon term of the same drug) with no amount in between, or a tablet/capsule word.
+    """
+    gap = text[m.end:rep_start]
+    if _PLURAL_FORM_BEFORE.search(gap):
+        return True
+    name = m.text.lower()
+    if not name.endswith("s") or _DIGIT.search(gap) or _SEPARATE_CLAUSE.search(gap):
+        return False
+    singular = load_lexicon().get(name[:-1]) or load_lexicon().get(m.text[:-1])
+    return singular is not None and singular.drug == m.drug
 
 
 def clone_event(ev: AdminEvent) -> AdminEvent:

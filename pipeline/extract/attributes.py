@@ -8,7 +8,9 @@ Pure Python over the note text (character offsets); no spaCy here so the rules a
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -76,12 +78,16 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
     Each label's matches are those of ``finditer`` of its combined pattern; on lowercase-able text they are
     found from the label's ``position_scanner`` (see ``regex_gate``) and re-matched there for the groups,
     much faster than ``finditer``. Overlap bookkeeping works on per-character byte masks.
+
+    Text holding a character that IGNORECASE matching equates with a pattern letter its ``lower()`` is not
+    ("ſ" ~ "s", "ı" ~ "i", see ``_case_odd_chars``) is matched with the IGNORECASE patterns only, so it finds
+    what ``finditer`` of those patterns finds; so is text that ``lower()`` makes longer.
     """
     end = len(text) if end is None else end
     found: list[Attr] = []
     low = text.lower()
-    same_len = len(low) == len(text)
-    gates = compiled_misc()["label_gates"]
+    same_len = len(low) == len(text) and (text.isascii() or _case_odd_chars().search(text) is None)
+    gates = compiled_misc()["label_gates"] if same_len else {}
     window = low[start:end]
     for plan in _plans():
         lm = plan.lm
@@ -166,6 +172,23 @@ def find_attributes(text: str, start: int = 0, end: int | None = None,
                                         waste.find(0, a.start, a.end) < 0)]
     kept.sort(key=_START_END)
     return kept
+
+
+@lru_cache(maxsize=1)
+def _case_odd_chars() -> re.Pattern[str]:
+    """Characters whose IGNORECASE matching against the attribute patterns differs from ``lower()`` matching.
+
+    A character ``c`` qualifies when an IGNORECASE pattern letter (ASCII letters and the non-ASCII characters
+    of the patterns, e.g. "µ") matches it but ``c.lower()`` is not that letter: U+017F "ſ" (~ "s"), U+0131
+    "ı" (~ "i"), U+0130 "İ", Greek "μ" (~ "µ"). Such text must be matched with the IGNORECASE patterns.
+    Computed once over the Basic Multilingual Plane (every case partner of these letters lies there).
+    """
+    letters = set(string.ascii_lowercase)
+    for lm in label_matchers():
+        letters.update(c.lower() for c in lm.anycase.pattern if not c.isascii() and len(c.lower()) == 1)
+    partner = re.compile("[" + "".join(re.escape(c) for c in sorted(letters)) + "]", re.IGNORECASE)
+    odd = [c for c in map(chr, range(0x80, 0x10000)) if partner.fullmatch(c) and c.lower() not in letters]
+    return re.compile("[" + "".join(re.escape(c) for c in odd) + "]")
 
 
 #: rule id of a military time without a cue before it (rejected after some words, or right after a drug)
@@ -316,6 +339,8 @@ def dose_of(a: Attr) -> tuple[float, str] | None:
         return 1000.0, "mL"
     if v is None or u is None:
         return None
+    if a.label == "dose" and isinstance(a.value, int | float) and not isinstance(a.value, bool):
+        v *= a.value  # "2.4 million units": the rule's value is the multiplier of the written number
     return v, u
 
 

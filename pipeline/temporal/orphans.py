@@ -189,9 +189,12 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
                 if all(runs(e) and not times(e, ("start", "at", "range", "resume")) for e in group):
                     targets = group
         elif tm.role in ("end", "pause"):
+            s_lo, s_hi = sentence_bounds(text, tm.start)
             open_ = [e for e in given_before if runs(e) and _open_at(e, t, times, tm.role)
                      and not (tm.role == "pause" and paused.get(e.event_id))]
-            s_lo, s_hi = sentence_bounds(text, tm.start)
+            # "NS stopped, D5 1/2NS continues": a bag said to go on is not stopped (nor its riders)
+            going = {e.infusate_id or e.event_id for e in open_ if said_to_continue(text, s_lo, s_hi, e)}
+            open_ = [e for e in open_ if (e.infusate_id or e.event_id) not in going]
             if tm.role == "end" and _closes_all(text[s_lo:s_hi], open_):
                 targets = open_  # "Both in by 0030": the stop of every run still open
             else:
@@ -216,6 +219,33 @@ def attach_orphans(text: str, events: Sequence[AdminEvent], orphans: Sequence[Ti
             if e.event_id in target_ids or e.mention_start <= tm.start:
                 continue
             chosen[e.event_id] = [m for m in chosen[e.event_id] if (m.start, m.end) != (tm.start, tm.end)]
+
+
+#: where the clause naming a run ends ("D5 1/2NS continues, site clean": the clause is "continues")
+_CLAUSE_END = re.compile(r"[,;]|\.(?!\d)|\band\b|\bbut\b", re.IGNORECASE)
+_NAME_CHAR = re.compile(r"[\w/]")
+
+
+def said_to_continue(text: str, lo: int, hi: int, e: AdminEvent) -> bool:
+    """Tell whether ``text[lo:hi]`` names the run ``e`` with ongoing wording in the clause after the name.
+
+    "0200 NS stopped, D5 1/2NS continues": the stop is not the D5 1/2NS run's. The name is the event's
+    written drug name or its generic name, as a whole word ("NS" is not named inside "1/2NS").
+    """
+    sentence = text[lo:hi].lower()
+    ongoing = patterns()["ongoing_wording"]
+    for name in {n.lower() for n in (e.drug_text, e.drug) if n}:
+        pos = sentence.find(name)
+        while pos >= 0:
+            after = pos + len(name)
+            whole = (pos == 0 or not _NAME_CHAR.match(sentence[pos - 1])) and (
+                after >= len(sentence) or not _NAME_CHAR.match(sentence[after]))
+            if whole:
+                cut = _CLAUSE_END.search(sentence, after)
+                if ongoing.search(sentence, after, cut.start() if cut else len(sentence)):
+                    return True
+            pos = sentence.find(name, pos + 1)
+    return False
 
 
 def _closes_all(sentence: str, open_: Sequence[AdminEvent]) -> bool:

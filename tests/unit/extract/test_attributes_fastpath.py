@@ -26,13 +26,25 @@ from infucode.pipeline.extract.resources import compiled_misc, compiled_rules, l
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def _pattern_letters():
+    letters = set("abcdefghijklmnopqrstuvwxyz")
+    for lm in label_matchers():
+        letters.update(c.lower() for c in lm.anycase.pattern if not c.isascii() and len(c.lower()) == 1)
+    return letters
+
+
+def _case_odd(c):
+    """IGNORECASE equates ``c`` with a pattern letter that ``c.lower()`` is not."""
+    return any(re.fullmatch(re.escape(p), c, re.IGNORECASE) and c.lower() != p for p in _pattern_letters())
+
+
 def _reference(text, start=0, end=None, exclude=None, labels=None):
     """The plain algorithm: ``finditer`` per label, set-of-characters overlap bookkeeping."""
     end = len(text) if end is None else end
     found = []
     low = text.lower()
-    same_len = len(low) == len(text)
-    gates = compiled_misc()["label_gates"]
+    same_len = len(low) == len(text) and not any(_case_odd(c) for c in set(text))
+    gates = compiled_misc()["label_gates"] if same_len else {}
     window = low[start:end]
     for lm in label_matchers():
         if labels is not None and lm.label not in labels:
@@ -237,3 +249,16 @@ def test_suffix_checker_equals_the_window_search(text, which, end):
 ])
 def test_suffix_checker_declines(pattern):
     assert suffix_checker(pattern, re.I) is None
+
+
+@pytest.mark.parametrize("text, label, rule", [
+    ("Zofran 4 mg IV pu\u017fh at 1410", "route", "route.iv_push"),          # long s: IGNORECASE "s"
+    ("NS 1 L bolus over 30 m\u0131nutes", "duration", "duration.over"),      # dotless i: IGNORECASE "i"
+    ("vitamin B12 1000 \u039cg IM", "dose", "dose.num_unit"),                 # Greek capital mu: IGNORECASE "µ"
+    ("Zofran 4 mg IV push at 1410 \u212a", "route", "route.iv_push"),         # Kelvin sign lowers to "k"
+])
+def test_text_with_case_folding_oddities_matches_like_the_ignorecase_patterns(text, label, rule):
+    got = find_attributes(text)
+    assert any(a.label == label and a.rule == rule for a in got)
+    assert [(a.start, a.end, a.label, a.rule) for a in got] == [
+        (a.start, a.end, a.label, a.rule) for a in _reference(text)]
