@@ -24,14 +24,18 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from infucode.annotations.gold import (
     BLIND2_FILE,
+    BLIND2_SOURCE_GLOB,
     BLIND2_SPLIT,
     BLIND3_FILE,
+    BLIND3_SOURCE_GLOB,
     BLIND3_SPLIT,
     BLIND_FILE,
+    BLIND_SOURCE_GLOB,
     BLIND_SPLIT,
     CHALLENGE_FILE,
     CHALLENGE_SPLIT,
@@ -48,9 +52,6 @@ from infucode.annotations.gold import (
 
 OUT_NAME = "gold_dev.v1.jsonl"
 CHALLENGE_OUT_NAME = CHALLENGE_FILE.name
-BLIND_OUT_NAME = BLIND_FILE.name
-BLIND2_OUT_NAME = BLIND2_FILE.name
-BLIND3_OUT_NAME = BLIND3_FILE.name
 
 
 def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
@@ -74,54 +75,40 @@ def compile_partitioned(sources: list[Path]) -> tuple[list[dict], list[dict]]:
     return dev, challenge
 
 
-def compile_blind(sources: list[Path], others: list[dict]) -> list[dict]:
-    """Compile the second blind set (``blind*.notes``); its ids must be ``blind-*`` and unused by ``others``.
+#: The blind sets after the challenge set, in the order they were written: (split, source test, source glob,
+#: compiled file). Each is compiled on its own and checked against every set before it.
+BLIND_SETS: tuple[tuple[str, Callable[[Path], bool], str, Path], ...] = (
+    (BLIND_SPLIT, is_blind_source, BLIND_SOURCE_GLOB, BLIND_FILE),
+    (BLIND2_SPLIT, is_blind2_source, BLIND2_SOURCE_GLOB, BLIND2_FILE),
+    (BLIND3_SPLIT, is_blind3_source, BLIND3_SOURCE_GLOB, BLIND3_FILE),
+)
+
+
+def compile_heldout(sources: list[Path], others: list[dict], split: str, is_source: Callable[[Path], bool],
+                    glob: str) -> list[dict]:
+    """Compile one blind set: its sources (``glob``) must use ids of ``split`` only, unused by ``others``.
 
     Raises
     ------
     GoldError
-        When a blind source holds a non-blind id, or a blind id appears among ``others``.
+        When a source of the set holds an id of another split, or an id of the set appears among ``others``.
     """
-    blind = compile_sources([p for p in sources if is_blind_source(p)])
-    if any(r["split"] != BLIND_SPLIT for r in blind):
-        raise GoldError("a blind source uses an id outside the blind prefix (blind-*)")
-    if any(r["split"] == BLIND_SPLIT for r in others) or {r["id"] for r in blind} & {r["id"] for r in others}:
-        raise GoldError("a blind id (blind-*) is used outside the blind sources")
-    return blind
+    held = compile_sources([p for p in sources if is_source(p)])
+    if any(r["split"] != split for r in held):
+        raise GoldError(f"a {split} source ({glob}) uses an id outside the {split} prefix ({split}-*)")
+    if any(r["split"] == split for r in others) or {r["id"] for r in held} & {r["id"] for r in others}:
+        raise GoldError(f"a {split} id ({split}-*) is used outside the {split} sources ({glob})")
+    return held
 
 
-def compile_blind2(sources: list[Path], others: list[dict]) -> list[dict]:
-    """Compile the third blind set (``fresh*.notes``); its ids must be ``blind2-*`` and unused by ``others``.
-
-    Raises
-    ------
-    GoldError
-        When a blind2 source holds a non-blind2 id, or a blind2 id appears among ``others``.
-    """
-    blind2 = compile_sources([p for p in sources if is_blind2_source(p)])
-    if any(r["split"] != BLIND2_SPLIT for r in blind2):
-        raise GoldError("a blind2 source uses an id outside the blind2 prefix (blind2-*)")
-    other_ids = {r["id"] for r in others}
-    if any(r["split"] == BLIND2_SPLIT for r in others) or {r["id"] for r in blind2} & other_ids:
-        raise GoldError("a blind2 id (blind2-*) is used outside the blind2 sources (fresh*.notes)")
-    return blind2
+def _jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
-def compile_blind3(sources: list[Path], others: list[dict]) -> list[dict]:
-    """Compile the fourth held-out set (``unseen*.notes``); ids must be ``blind3-*`` and unused by ``others``.
-
-    Raises
-    ------
-    GoldError
-        When a blind3 source holds a non-blind3 id, or a blind3 id appears among ``others``.
-    """
-    blind3 = compile_sources([p for p in sources if is_blind3_source(p)])
-    if any(r["split"] != BLIND3_SPLIT for r in blind3):
-        raise GoldError("a blind3 source uses an id outside the blind3 prefix (blind3-*)")
-    other_ids = {r["id"] for r in others}
-    if any(r["split"] == BLIND3_SPLIT for r in others) or {r["id"] for r in blind3} & other_ids:
-        raise GoldError("a blind3 id (blind3-*) is used outside the blind3 sources (unseen*.notes)")
-    return blind3
+def _summary(records: list[dict], what: str, path: Path) -> str:
+    n_ev = sum(len(r["gold_events"]) for r in records)
+    status = Counter(e["status"] for r in records for e in r["gold_events"])
+    return f"{len(records)} {what} notes, {n_ev} events {dict(status)} -> {path}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,21 +123,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no *.notes files in {args.src}", file=sys.stderr)
         return 2
     records, challenge = compile_partitioned(sources)
-    blind = compile_blind(sources, records + challenge)
-    blind2 = compile_blind2(sources, records + challenge + blind)
-    blind3 = compile_blind3(sources, records + challenge + blind + blind2)
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    chal_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in challenge)
-    blind_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind)
-    blind2_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind2)
-    blind3_lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in blind3)
+    seen = records + challenge
+    blinds: list[tuple[str, list[dict], Path]] = []
+    for split, is_source, glob, path in BLIND_SETS:
+        held = compile_heldout(sources, seen, split, is_source, glob)
+        blinds.append((split, held, args.out / path.name))
+        seen = seen + held
     splits = json.dumps(splits_manifest(records), indent=1) + "\n"
     out_file, split_file = args.out / OUT_NAME, args.out / "splits.v1.json"
     chal_file = args.out / CHALLENGE_OUT_NAME
-    outputs = [(out_file, lines), (split_file, splits)] + ([(chal_file, chal_lines)] if challenge else [])
-    outputs += [(args.out / BLIND_OUT_NAME, blind_lines)] if blind else []
-    outputs += [(args.out / BLIND2_OUT_NAME, blind2_lines)] if blind2 else []
-    outputs += [(args.out / BLIND3_OUT_NAME, blind3_lines)] if blind3 else []
+    outputs = [(out_file, _jsonl(records)), (split_file, splits)]
+    outputs += [(chal_file, _jsonl(challenge))] if challenge else []
+    outputs += [(path, _jsonl(held)) for _, held, path in blinds if held]
     if args.check:
         stale = [p.name for p, want in outputs
                  if not p.exists() or p.read_text(encoding="utf-8") != want]
@@ -166,21 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     by_status = Counter(e["status"] for r in records for e in r["gold_events"])
     print(f"{len(records)} notes ({dict(by_split)}), {n_ev} events {dict(by_status)} -> {out_file}")
     if challenge:
-        n_ch = sum(len(r["gold_events"]) for r in challenge)
-        ch_status = Counter(e["status"] for r in challenge for e in r["gold_events"])
-        print(f"{len(challenge)} challenge notes, {n_ch} events {dict(ch_status)} -> {chal_file}")
-    if blind:
-        n_bl = sum(len(r["gold_events"]) for r in blind)
-        bl_status = Counter(e["status"] for r in blind for e in r["gold_events"])
-        print(f"{len(blind)} blind notes, {n_bl} events {dict(bl_status)} -> {args.out / BLIND_OUT_NAME}")
-    if blind2:
-        n_b2 = sum(len(r["gold_events"]) for r in blind2)
-        b2_status = Counter(e["status"] for r in blind2 for e in r["gold_events"])
-        print(f"{len(blind2)} blind2 notes, {n_b2} events {dict(b2_status)} -> {args.out / BLIND2_OUT_NAME}")
-    if blind3:
-        n_b3 = sum(len(r["gold_events"]) for r in blind3)
-        b3_status = Counter(e["status"] for r in blind3 for e in r["gold_events"])
-        print(f"{len(blind3)} blind3 notes, {n_b3} events {dict(b3_status)} -> {args.out / BLIND3_OUT_NAME}")
+        print(_summary(challenge, "challenge", chal_file))
+    for split, held, path in blinds:
+        if held:
+            print(_summary(held, split, path))
     return 0
 
 
