@@ -10,8 +10,6 @@ status 0.800); raise them as extraction improves, never lower them to make a cha
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from infucode.annotations.gold import (
     BLIND2_FILE,
@@ -19,7 +17,6 @@ from infucode.annotations.gold import (
     BLIND_FILE,
     CHALLENGE_FILE,
     CORPUS_DIR,
-    compile_sources,
     default_corpus_paths,
     is_blind2_source,
     is_blind_source,
@@ -28,7 +25,6 @@ from infucode.annotations.gold import (
     load_corpus,
     read_gold,
     split_for,
-    validate_gold_record,
 )
 from infucode.annotations.scoring import predict, score_records
 
@@ -40,36 +36,16 @@ def _blind2_sources():
     return sorted(p for p in (CORPUS_DIR / "src").glob("*.notes") if is_blind2_source(p))
 
 
-def test_blind2_file_is_compiled_from_its_sources_and_up_to_date():
+def test_blind2_file_is_compiled_from_its_sources_and_up_to_date(assert_heldout_file_is_current):
     sources = _blind2_sources()
     assert sources, "no src/fresh*.notes sources"
     assert all(is_heldout_source(p) for p in sources)
     assert not any(is_challenge_source(p) or is_blind_source(p) for p in sources)
-    records = compile_sources(sources)
-    shipped = BLIND2_FILE.read_text(encoding="utf-8")
-    assert shipped == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), (
-        "run: python scripts/make_corpus_offsets.py"
-    )
+    assert_heldout_file_is_current(sources, BLIND2_FILE)
 
 
-def test_blind2_records_have_valid_offsets_ids_and_split():
-    records = read_gold(BLIND2_FILE)
-    assert len(records) >= 30
-    assert [p for r in records for p in validate_gold_record(r)] == []
-    ids = [r["id"] for r in records]
-    assert len(set(ids)) == len(ids)
-    assert all(i.startswith("blind2-") and split_for(i) == BLIND2_SPLIT for i in ids)
-    assert {r["split"] for r in records} == {BLIND2_SPLIT}
-    for r in records:
-        text = r["text"]
-        for ev in r["gold_events"]:
-            drug_spans = [s for s in ev["spans"] if s["label"] == "DRUG"]
-            assert [text[s["start"]:s["end"]] for s in drug_spans] == [ev["drug_text"]], (r["id"], ev["event_id"])
-            if ev["status"] != "given":
-                assert ev["start"] is None and ev["end"] is None, (r["id"], ev["event_id"])
-    assert {r["setting"] for r in records} == {"facility", "professional"}
-    assert any("encounter_date" not in r for r in records)
-    assert sum("encounter_date" in r for r in records) > len(records) // 2
+def test_blind2_records_have_valid_offsets_ids_and_split(assert_heldout_records_are_valid):
+    assert_heldout_records_are_valid(BLIND2_FILE, BLIND2_SPLIT)
 
 
 def test_blind2_styles_are_new_to_every_other_set():

@@ -10,8 +10,6 @@ check: never train or tune rules on it. The floors are a little below what was m
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from infucode.annotations.gold import (
     BLIND2_FILE,
@@ -20,7 +18,6 @@ from infucode.annotations.gold import (
     BLIND_FILE,
     CHALLENGE_FILE,
     CORPUS_DIR,
-    compile_sources,
     default_corpus_paths,
     is_blind2_source,
     is_blind3_source,
@@ -30,7 +27,6 @@ from infucode.annotations.gold import (
     load_corpus,
     read_gold,
     split_for,
-    validate_gold_record,
 )
 from infucode.annotations.scoring import predict, score_records
 
@@ -46,36 +42,16 @@ def _other_heldout():
     return read_gold(CHALLENGE_FILE) + read_gold(BLIND_FILE) + read_gold(BLIND2_FILE)
 
 
-def test_blind3_file_is_compiled_from_its_sources_and_up_to_date():
+def test_blind3_file_is_compiled_from_its_sources_and_up_to_date(assert_heldout_file_is_current):
     sources = _blind3_sources()
     assert sources, "no src/unseen*.notes sources"
     assert all(is_heldout_source(p) for p in sources)
     assert not any(is_challenge_source(p) or is_blind_source(p) or is_blind2_source(p) for p in sources)
-    records = compile_sources(sources)
-    shipped = BLIND3_FILE.read_text(encoding="utf-8")
-    assert shipped == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), (
-        "run: python scripts/make_corpus_offsets.py"
-    )
+    assert_heldout_file_is_current(sources, BLIND3_FILE)
 
 
-def test_blind3_records_have_valid_offsets_ids_and_split():
-    records = read_gold(BLIND3_FILE)
-    assert len(records) >= 30
-    assert [p for r in records for p in validate_gold_record(r)] == []
-    ids = [r["id"] for r in records]
-    assert len(set(ids)) == len(ids)
-    assert all(i.startswith("blind3-") and split_for(i) == BLIND3_SPLIT for i in ids)
-    assert {r["split"] for r in records} == {BLIND3_SPLIT}
-    for r in records:
-        text = r["text"]
-        for ev in r["gold_events"]:
-            drug_spans = [s for s in ev["spans"] if s["label"] == "DRUG"]
-            assert [text[s["start"]:s["end"]] for s in drug_spans] == [ev["drug_text"]], (r["id"], ev["event_id"])
-            if ev["status"] != "given":
-                assert ev["start"] is None and ev["end"] is None, (r["id"], ev["event_id"])
-    assert {r["setting"] for r in records} == {"facility", "professional"}
-    assert any("encounter_date" not in r for r in records)
-    assert sum("encounter_date" in r for r in records) > len(records) // 2
+def test_blind3_records_have_valid_offsets_ids_and_split(assert_heldout_records_are_valid):
+    records = assert_heldout_records_are_valid(BLIND3_FILE, BLIND3_SPLIT)
     statuses = {ev["status"] for r in records for ev in r["gold_events"]}
     assert {"given", "not_given", "historical", "planned", "ordered"} <= statuses
 

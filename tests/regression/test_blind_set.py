@@ -9,22 +9,17 @@ after fix round 6 (drug 0.967, status 0.947); raise them as extraction improves,
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from infucode.annotations.gold import (
     BLIND_FILE,
     BLIND_SPLIT,
     CHALLENGE_FILE,
     CORPUS_DIR,
-    compile_sources,
     default_corpus_paths,
     is_blind_source,
     is_challenge_source,
     load_corpus,
     read_gold,
-    split_for,
-    validate_gold_record,
 )
 from infucode.annotations.scoring import predict, score_records
 
@@ -36,36 +31,15 @@ def _blind_sources():
     return sorted(p for p in (CORPUS_DIR / "src").glob("*.notes") if is_blind_source(p))
 
 
-def test_blind_file_is_compiled_from_its_sources_and_up_to_date():
+def test_blind_file_is_compiled_from_its_sources_and_up_to_date(assert_heldout_file_is_current):
     sources = _blind_sources()
     assert sources, "no src/blind*.notes sources"
     assert not any(is_challenge_source(p) for p in sources)
-    records = compile_sources(sources)
-    shipped = BLIND_FILE.read_text(encoding="utf-8")
-    assert shipped == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), (
-        "run: python scripts/make_corpus_offsets.py"
-    )
+    assert_heldout_file_is_current(sources, BLIND_FILE)
 
 
-def test_blind_records_have_valid_offsets_ids_and_split():
-    records = read_gold(BLIND_FILE)
-    assert len(records) >= 30
-    assert [p for r in records for p in validate_gold_record(r)] == []
-    ids = [r["id"] for r in records]
-    assert len(set(ids)) == len(ids)
-    assert all(i.startswith("blind-") and split_for(i) == BLIND_SPLIT for i in ids)
-    assert {r["split"] for r in records} == {BLIND_SPLIT}
-    for r in records:
-        text = r["text"]
-        for ev in r["gold_events"]:
-            drug_spans = [s for s in ev["spans"] if s["label"] == "DRUG"]
-            assert [text[s["start"]:s["end"]] for s in drug_spans] == [ev["drug_text"]], (r["id"], ev["event_id"])
-            if ev["status"] != "given":
-                assert ev["start"] is None and ev["end"] is None, (r["id"], ev["event_id"])
-    # both settings and both date modes are represented
-    assert {r["setting"] for r in records} == {"facility", "professional"}
-    assert any("encounter_date" not in r for r in records)
-    assert sum("encounter_date" in r for r in records) > len(records) // 2
+def test_blind_records_have_valid_offsets_ids_and_split(assert_heldout_records_are_valid):
+    assert_heldout_records_are_valid(BLIND_FILE, BLIND_SPLIT)
 
 
 def test_blind_set_is_separate_from_the_dev_corpus_and_the_challenge_set():
