@@ -38,6 +38,7 @@ from infucode.pipeline.extract.attributes import (
 )
 from infucode.pipeline.extract.resources import (
     LexEntry,
+    assembler_patterns,
     compiled_misc,
     load_lexicon,
     load_patterns,
@@ -47,6 +48,7 @@ from infucode.pipeline.extract.resources import (
 EVENT_FIELDS = tuple(f.name for f in fields(AdminEvent))
 #: ``ev -> tuple`` of the values of every ``AdminEvent`` field, in ``EVENT_FIELDS`` order.
 event_values = operator.attrgetter(*EVENT_FIELDS)
+_PATTERNS = assembler_patterns()
 _ROUTE_RANK = {"IV_PUSH": 3, "IV_INFUSION": 3, "IV": 1}
 _STATUS_OF = {
     "GIVEN": "given", "NOT_GIVEN": "not_given", "PLANNED": "planned", "ORDERED": "ordered",
@@ -57,115 +59,78 @@ _STATUS_ORDER: tuple[tuple[str, bool | None], ...] = (
     ("PLANNED", True), ("HISTORICAL", None), ("NOT_GIVEN", True), ("GIVEN", None), ("NOT_GIVEN", False),
     ("NEGATED", None), ("UNCERTAIN", None), ("PLANNED", None), ("ORDERED", None),
 )
-_PACKAGE_AFTER = re.compile(
-    r"\s*(?:/\s*\d[\d.]*\s*m[lL]\b)?\s*(?:single[- ]dose\s+|multi[- ]dose\s+|sdv\s+|mdv\s+)?"
-    r"(?:vials?|amps?|ampules?|ampoules?|carpujects?|syringes?|prefilled|pre-filled|bottles?|kits?)\b",
-    re.I,
-)
-_INDICATION_BEFORE = re.compile(
-    r"\b(?:for|2/2|due\s+to|secondary\s+to|reversal\s+of|to\s+reverse)\b(?:[^,;.\n()]|\.(?=\d)){0,40}?"
-    r"\b(?:on|taking|takes)\s+(?:home\s+)?$",
-    re.I,
-)
+_PACKAGE_AFTER = _PATTERNS["package_after"]
+_INDICATION_BEFORE = _PATTERNS["indication_before"]
 _SPAN_KEY = operator.attrgetter("start", "end")
 _INDICATION_WORDS = ("on", "taking", "takes")  # the last words of ``_INDICATION_BEFORE`` (before "home")
 _REPEAT_ROUTES = {"IV_PUSH", "IV", "IM", "SQ", "PO", "SL", "PR"}
-_REPEAT_COUNT = re.compile(
-    r"(?<![\w/])(?:x|times)\s?([2-5])(?:\s*doses?)?\b(?!\s*(?:/|d\b|days?|hrs?\b|h\b|hours?|wks?|weeks?|min|"
-    r"mins?|minutes?|months?|nights?|refills?|tabs?|tablets?|caps?|capsules?|puffs?|sprays?|attempts?|sticks?|"
-    r"tries|vials?|bags?|back|more|total|kg)\b)",
-    re.I,
-)
+_REPEAT_COUNT = _PATTERNS["repeat_count"]
 #: a plural tablet word right before a repeat count ("325 mg tabs x2": two tablets of one dose)
-_PLURAL_FORM_BEFORE = re.compile(r"\b(?:tabs|tablets|caps|capsules|pills|gelcaps|caplets)\s*$", re.I)
-_PER_TAB_DOSE = re.compile(
-    r"(?<![\w.])(?P<num>\d+(?:\.\d+)?)\s?(?P<unit>mg|mcg|g)\s+(?:tabs|tablets|caps|capsules|pills|gelcaps|caplets)"
-    r"\s*$", re.I)
-_DIGIT = re.compile(r"\d")
+_PLURAL_FORM_BEFORE = _PATTERNS["plural_form_before"]
+_PER_TAB_DOSE = _PATTERNS["per_tab_dose"]
+_DIGIT = _PATTERNS["digit"]
 #: statuses whose "x2" / "at t1, t2" repeats are separate events ("EMS gave NTG SL x2": two historical doses)
 _REPEATABLE_STATUS = ("given", "historical")
 #: a standing frequency in a medication list ("metoprolol 25 mg x2 daily") is no count of doses
-_FREQUENCY = re.compile(
-    r"\b(?:daily|bid|tid|qid|qhs|qam|qpm|nightly|weekly|monthly|a\s+day|per\s+day)\b", re.I)
+_FREQUENCY = _PATTERNS["frequency"]
 #: "DuoNeb #2 given", "neb #3": the numbered repeat of a drug named again
-_NUMBERED_REPEAT = re.compile(r"\s*(?:(?:neb|nebs|tx|treatment|dose|inj)\s*)?#\s?[2-9]\b", re.I)
+_NUMBERED_REPEAT = _PATTERNS["numbered_repeat"]
 #: a hold of a listed home medication written after it on its line ("Home meds: lisinopril - held for AKI") is
 #: this stay's not_given; the home-list cue only says where the drug comes from (other history cues win:
 #: "held during that admission")
-_HELD_CUE = re.compile(r"held", re.I)  # done; "we will hold X" is a plan about a home med
-_MED_LIST_CUE = re.compile(r"\b(?:home|meds?|medications?|current|outpatient|pta)\b", re.I)
-_AGAIN_BEFORE = re.compile(r"\b(?:again|repeated|re-?dosed)\s*(?:at\s+|@\s*)?$", re.I)
+_HELD_CUE = _PATTERNS["held_cue"]
+_MED_LIST_CUE = _PATTERNS["med_list_cue"]
+_AGAIN_BEFORE = _PATTERNS["again_before"]
 #: a unit-less amount ending a list item ("amlodipine 5 daily", "lisinopril 20,") in a medication list
-_BARE_LIST_DOSE = re.compile(
-    r"\s+\d+(?:\.\d+)?\s*(?:(?:daily|bid|tid|qid|qhs|qd|qam|qpm|nightly|weekly|prn|once\s+daily|twice\s+daily|"
-    r"q\.?\s?\d+\s*h(?:rs?)?|at\s+bedtime)\b\.?)?\s*(?:[,;)\n]|\.(?:\s|$)|$)", re.I)
+_BARE_LIST_DOSE = _PATTERNS["bare_list_dose"]
 _LIST_SECTIONS = frozenset({"home_meds", "discharge_meds", "med_list", "pmh", "prehospital"})
 #: a drug-less line repeating the last dose: "1030 repeat x1", "2nd dose given", "same again at 1430"
-_DRUGLESS_REPEAT = re.compile(
-    r"[\s\-*•>:|]*(?:(?:at\s+|@\s*)?\d{1,2}:?\d{2}\s*(?:h\b|hrs?\b)?[\s:\-|]*)?(?:"
-    r"(?:dose\s+)?(?:repeat(?:ed)?|redosed|re-dosed)(?=\s*(?:$|[.,;)]|x\s?\d|dose|given|at\b|@|\d|for\b|per\b|once|now)"
-    r")|(?:2nd|second|3rd|third|4th|fourth|another|additional)\s+(?:dose|neb|nebulizer|treatment|tx|push|injection)\b"
-    r"|same\s+(?:dose\s+)?(?:again|repeated|given)\b|given\s+again\b)",
-    re.I,
-)
-_REPEAT_TIMES = re.compile(r"(?<![\w/])x\s?([1-5])\b(?!\s*(?:/|d\b|days?|hrs?|h\b|hours?|min|weeks?))", re.I)
+_DRUGLESS_REPEAT = _PATTERNS["drugless_repeat"]
+_REPEAT_TIMES = _PATTERNS["repeat_times"]
 #: wording that makes a repeat line no administration ("repeat if needed", "2nd dose held", "due at 1400")
-_REPEAT_NOT_DONE = re.compile(
-    r"\b(?:not|no|held|hold|refused|declined|will|plan\w*|if|may|consider\w*|due|order\w*|pending|needed|"
-    r"to\s+be|in\s+\d+\s*(?:min|h))\b|\?", re.I)
+_REPEAT_NOT_DONE = _PATTERNS["repeat_not_done"]
 #: routes of one discrete administration that a drug-less repeat line can copy
 _DISCRETE_ROUTES = _REPEAT_ROUTES | {"INHALED"}
-_ORAL_FORM_IN_NAME = re.compile(r"\b(?:odt|tabs?|tablets?|caps?|capsules?|chewable|oral)\b", re.I)
-_RECON_BEFORE = re.compile(
-    r"\b(?:reconstitut\w*|dilut\w*|mixed)\s+(?:with|w/|in|using)\s+(?:\d[\d.]*\s*%\s*)?$", re.I)
-_ANSWER_NO = re.compile(r"\s*[-:]?\s*(?:no|not\s+given|held|not\s+due)\b", re.I)
-_CHECKBOX_BEFORE = re.compile(r"\s*(?:[-*•]\s*)?\[(?P<mark>[ xX✓✔*]?)\]\s*")
-_SCHEDULE = re.compile(r"\bq\.?\s?\d|\bq\.?(?:h|d|hr|min|am|pm|hs)\b|\bevery\b|\bprn\b|\bup\s+to\b", re.I)
-_SEPARATE_CLAUSE = re.compile(r"[;|\n\t]|\.\s|\bthen\b", re.I)
-_END_WORDS = re.compile(
-    r"\b(?:complete[d]?|finished|stopped|infused|done|d/c'?d|dc'?d|discontinued|ended|bag\s+empty|off)\b",
-    re.I,
-)
+_ORAL_FORM_IN_NAME = _PATTERNS["oral_form_in_name"]
+_RECON_BEFORE = _PATTERNS["recon_before"]
+_ANSWER_NO = _PATTERNS["answer_no"]
+_CHECKBOX_BEFORE = _PATTERNS["checkbox_before"]
+_SCHEDULE = _PATTERNS["schedule"]
+_SEPARATE_CLAUSE = _PATTERNS["separate_clause"]
+_END_WORDS = _PATTERNS["end_words"]
 #: a stop word right after a drug name ("NS off", "NS was d/c'd")
-_STOP_RIGHT_AFTER = re.compile(r"\s*(?:(?:was|is|has\s+been|now)\s+)?" + _END_WORDS.pattern, re.I)
-_FORWARD_GAP = re.compile(
-    r"\s*(?:of\s+)?(?:(?:iv|ivp|ivpb|bag|bolus|vial|premix(?:ed)?)\s+)?(?:of\s+)?", re.I
-)
-_LIST_GAP = re.compile(r"\s*(?:/|,|and|&|\+|or|,\s*and)\s*", re.I)
-_AMOUNT_IN_GAP = re.compile(
-    r"(?<![\w.])\d[\d.,]*\s?(?:meq|mg|g|units?|mmol)?(?:\s?/\s?(?:l|liters?|litres?)\b)?\s*(?:of\s+)?", re.I)
+_STOP_RIGHT_AFTER = _PATTERNS["stop_right_after"]
+_FORWARD_GAP = _PATTERNS["forward_gap"]
+_LIST_GAP = _PATTERNS["list_gap"]
+_AMOUNT_IN_GAP = _PATTERNS["amount_in_gap"]
 _PER_LITER = "conc.per_liter"
 #: route values of a drug given into a vein (an IV access site can be its site)
 _VEIN_ROUTES = frozenset({"IV", "IV_PUSH", "IV_INFUSION", "BOLUS"})
 _DILUENT_REACH = 160  # characters from a drug to the "in <volume> <fluid>" of its diluent
-_NEW_SENTENCE_OR_LINE = re.compile(r"\.\s+[A-Z]|\n")
-_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
-_CLAUSE_END = re.compile(r"[;\n]|[.!?](?:\s|$)")
-_ADMIN_VERB = re.compile(r"\b(?:administered|given|infused|pushed|injected|instilled|admin'd)\b", re.I)
-_MIX_GAP = re.compile(r"\s*(?:with|w/|\+|plus|containing|c/|&)\s*", re.I)
-_RESTART = re.compile(r"\b(?:restart|re-start|new\s+(?:bag|line|iv|site))", re.I)
-_IN_BAG = re.compile(r"\b(?:in|diluted\s+in|mixed\s+in)\s*$", re.I)
-_KEY_LINE = re.compile(r"\n\s*[A-Za-z][A-Za-z /]{1,20}:")
-_FLUSH_GAP = re.compile(r"[,;.|]|->")
-_CLAUSE_CUT = re.compile(r",|;|->|\||\bthen\b|\.\s", re.I)
+_NEW_SENTENCE_OR_LINE = _PATTERNS["new_sentence_or_line"]
+_SENTENCE_END = _PATTERNS["sentence_end"]
+_CLAUSE_END = _PATTERNS["clause_end"]
+_ADMIN_VERB = _PATTERNS["admin_verb"]
+_MIX_GAP = _PATTERNS["mix_gap"]
+_RESTART = _PATTERNS["restart"]
+_IN_BAG = _PATTERNS["in_bag"]
+_KEY_LINE = _PATTERNS["key_line"]
+_FLUSH_GAP = _PATTERNS["flush_gap"]
+_CLAUSE_CUT = _PATTERNS["clause_cut"]
 # the look-behind only skips starts inside a word run, where no match can begin if none began at its start
-_CUED_TIME = re.compile(r"(?<![a-z/'\-])[a-z/'\-]+\s*:?\s*@?\s*\(?\d{1,2}:?\d{2}\b", re.I)
+_CUED_TIME = _PATTERNS["cued_time"]
 #: Contained in every match of ``_CUED_TIME`` (``\d{1,2}:?\d{2}``): a cheap test before the substitution.
-_CLOCK_DIGITS = re.compile(r"\d:?\d\d")
-_NON_DIGIT = re.compile(r"\D")
-_TIME_LIST_GAP = re.compile(
-    r"\s*[(,;&]?\s*(?:and\s+|then\s+)?(?:(?:again|repeated)\s+)?(?:at\s+|@\s*)?", re.I
-)
-_ROUTE_WORD = re.compile(r"\b(?:gtt|drip|infusion|bolus|push|ivp|ivpb|neb|patch|inhaler|iv|im|po|sq)\b", re.I)
-_DRIP_WORD = re.compile(r"\b(?:gtt|drip|infusion)\b", re.I)
-_START_WORDS = re.compile(r"\b(?:started|hung|new\s+bag|initiated|begun|began)\b", re.I)
-_BARE_COMPLETION = re.compile(r"[\s\d:apm.-]*(?:complete|completed|finished|infused|stopped)\b", re.I)
-_PAREN_GAP = re.compile(r"^\s*[(\[/-]?\s*$")
-_PAREN_CLOSE = re.compile(r"^\s*[)\]]")
-_NAME_PAIR_GAP = re.compile(r"[^\d;.\n|,()\[\]]{1,20}")
-_NOT_ALIAS_WORDS = re.compile(
-    r"\b(?:and|then|again|repeat\w*|another|second|or|vs|versus|instead|not|no|switch\w*|changed?|to|from|"
-    r"after|before|plus|with|w/)\b|[+&]", re.I)
+_CLOCK_DIGITS = _PATTERNS["clock_digits"]
+_NON_DIGIT = _PATTERNS["non_digit"]
+_TIME_LIST_GAP = _PATTERNS["time_list_gap"]
+_ROUTE_WORD = _PATTERNS["route_word"]
+_DRIP_WORD = _PATTERNS["drip_word"]
+_START_WORDS = _PATTERNS["start_words"]
+_BARE_COMPLETION = _PATTERNS["bare_completion"]
+_PAREN_GAP = _PATTERNS["paren_gap"]
+_PAREN_CLOSE = _PATTERNS["paren_close"]
+_NAME_PAIR_GAP = _PATTERNS["name_pair_gap"]
+_NOT_ALIAS_WORDS = _PATTERNS["not_alias_words"]
 
 
 @dataclass(slots=True)

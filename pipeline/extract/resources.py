@@ -18,6 +18,7 @@ from infucode.pipeline.extract.regex_gate import gated, lowercase_variant, posit
 LEXICON_FILE = "lexicons/drugs.v1.jsonl"
 STOPTERMS_FILE = "lexicons/stopterms.v1.txt"
 PATTERNS_FILE = "patterns/attributes.v1.json"
+ASSEMBLER_PATTERNS_FILE = "patterns/assembler.v1.json"
 STATUS_RULES_FILE = "context/status_rules.v1.json"
 SECTIONS_FILE = "context/sections.v1.json"
 
@@ -81,6 +82,19 @@ def load_stopterms() -> frozenset[str]:
 def load_patterns() -> dict[str, Any]:
     """Return the raw attribute pattern file (JSON)."""
     return json.loads(resource_path(PATTERNS_FILE).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def assembler_patterns() -> dict[str, re.Pattern[str]]:
+    """Compile the assembler's cue regexes (``patterns/assembler.v1.json``) by name, with their flags."""
+    raw = json.loads(resource_path(ASSEMBLER_PATTERNS_FILE).read_text(encoding="utf-8"))["patterns"]
+    out: dict[str, re.Pattern[str]] = {}
+    for name, spec in raw.items():
+        flags = 0
+        for flag in spec.get("flags", []):
+            flags |= getattr(re, flag)
+        out[name] = re.compile(spec["regex"], flags)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
