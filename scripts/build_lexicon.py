@@ -8,11 +8,16 @@ Inputs
   link (the generic from the code's long description).
 - ``pipeline/resources/lexicons/curated_terms.v1.csv``: hand-curated nursing abbreviations, misspellings,
   IV fluids, RxNorm "A" ingredients missing from the shared lexicon and common home medications.
+- ``pipeline/resources/lexicons/synonyms.v1.csv``: British/INN names mapped to the US generic (salbutamol ->
+  albuterol, co-amoxiclav -> amoxicillin/clavulanate), regional and lower-case brands, chart abbreviations
+  (NAC, DHE, MTX), combination products under their one name, concentrations of saline other than 0.9%.
+  Its rows override shared rows; curated rows override both.
 - ``pipeline/resources/lexicons/stopterms.v1.txt``: terms never to match (common English words etc.).
 
 Every output row: ``term`` (as written), ``drug`` (lowercase generic), ``rxcui`` (or null), ``kind``,
 ``source``, ``case_sensitive`` (bool), ``chemo`` (the generic has a HCPCS J9xxx chemotherapy code).
-Curated rows win over shared rows for the same lowercase term.
+Curated rows win over synonym rows, and both over shared rows, for the same lowercase term. Ester and salt
+words of a base ingredient ("triamcinolone acetonide", "testosterone cypionate") are dropped from the name.
 A ``drugs.v1.provenance.json`` next to it records input sha256s and counts.
 
 Usage: ``.venv/bin/python scripts/build_lexicon.py [--shared ../shared/data]``
@@ -78,7 +83,7 @@ def base_name(name: str, ingredients: dict[str, str]) -> tuple[str, str | None]:
     if head in ingredients:
         return head, ingredients[head]
     words = head.split()
-    while len(words) > 1 and words[-1] in SALT_WORDS:
+    while len(words) > 1 and (words[-1] in SALT_WORDS or words[-1] in VARIANT_WORDS):
         words = words[:-1]
         cand = " ".join(words)
         if cand in ingredients:
@@ -192,10 +197,66 @@ def hcpcs_generic(long_desc: str) -> str | None:
     return " ".join(words)
 
 
+def add_curated_rows(out: dict[str, dict[str, object]], path: Path, ingredients: dict[str, str],
+                     source: str) -> int:
+    """Add the rows of a curated term file (``term,drug,rxcui?,kind,case_sensitive``) to ``out``.
+
+    A row replaces any earlier row of the same lowercase term (case-insensitive rows) or of the same exact
+    term (case-sensitive rows). A missing rxcui is taken from the shared lexicon's ingredient of that name
+    (or of the first component of a single-named drug). Returns the number of rows read.
+    """
+    n = 0
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            term = norm_space(r["term"])
+            drug = r["drug"].strip().lower()
+            cui = (r.get("rxcui") or "").strip() or None
+            if cui is None:
+                first = drug.split("/")[0]
+                cui = ingredients.get(drug) or (ingredients.get(first) if "/" not in drug else None)
+            case_sensitive = r["case_sensitive"].strip().upper() == "Y"
+            key = term if case_sensitive else term.lower()
+            if not case_sensitive:
+                out.pop(term.lower(), None)
+            out[key] = {
+                "term": term,
+                "drug": drug,
+                "rxcui": cui,
+                "kind": r["kind"].strip(),
+                "source": source,
+                "case_sensitive": case_sensitive,
+            }
+            n += 1
+    return n
+
+
+def reorder_combinations(out: dict[str, dict[str, object]]) -> int:
+    """Name shared combination rows in the order the curated rows use ("epinephrine/lidocaine" from a
+    brand's RxNorm ingredients becomes the curated "lidocaine/epinephrine"), so one product has one name.
+
+    Returns the number of rows renamed.
+    """
+    canonical: dict[frozenset[str], str] = {}
+    for row in out.values():
+        drug = str(row["drug"])
+        if "/" in drug and not str(row["source"]).startswith("shared"):
+            canonical.setdefault(frozenset(drug.split("/")), drug)
+    n = 0
+    for row in out.values():
+        drug = str(row["drug"])
+        if "/" in drug and str(row["source"]).startswith("shared"):
+            name = canonical.get(frozenset(drug.split("/")))
+            if name is not None and name != drug:
+                row["drug"] = name
+                n += 1
+    return n
+
+
 def build(shared: Path) -> dict[str, object]:
     lex_rows = list(csv.DictReader((shared / "drug_lexicon.csv").open(encoding="utf-8")))
     hcpcs_rows = list(csv.DictReader((shared / "hcpcs_drugs.csv").open(encoding="utf-8")))
     curated_path = LEX_DIR / "curated_terms.v1.csv"
+    synonyms_path = LEX_DIR / "synonyms.v1.csv"
     stop_path = LEX_DIR / "stopterms.v1.txt"
     stop = load_stopterms(stop_path)
     hcpcs_desc = {r["code"]: r["long_description"] for r in hcpcs_rows}
@@ -277,28 +338,11 @@ def build(shared: Path) -> dict[str, object]:
     # ensure every ingredient name maps to itself even if shadowed above
     n_shared = len(out)
 
-    # curated rows win; blank rxcui is filled from the shared lexicon by drug name
-    n_curated = 0
-    with curated_path.open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            term = norm_space(r["term"])
-            drug = r["drug"].strip().lower()
-            cui = r["rxcui"].strip() or None
-            if cui is None:
-                first = drug.split("/")[0]
-                cui = ingredients.get(drug) or (ingredients.get(first) if "/" not in drug else None)
-            key = term if r["case_sensitive"].strip().upper() == "Y" else term.lower()
-            if r["case_sensitive"].strip().upper() != "Y":
-                out.pop(term.lower(), None)
-            out[key] = {
-                "term": term,
-                "drug": drug,
-                "rxcui": cui,
-                "kind": r["kind"].strip(),
-                "source": "curated_terms.v1.csv",
-                "case_sensitive": r["case_sensitive"].strip().upper() == "Y",
-            }
-            n_curated += 1
+    # synonym rows (BAN/INN names, regional brands, chart abbreviations) override shared rows; curated rows
+    # override both; a blank rxcui is filled from the shared lexicon by drug name
+    n_synonyms = add_curated_rows(out, synonyms_path, ingredients, "synonyms.v1.csv")
+    n_curated = add_curated_rows(out, curated_path, ingredients, "curated_terms.v1.csv")
+    n_reordered = reorder_combinations(out)
 
     for row in out.values():
         row["chemo"] = any(c.startswith("J9") for c in drug_codes.get(str(row["drug"]), ()))
@@ -315,11 +359,16 @@ def build(shared: Path) -> dict[str, object]:
                                  "source": "RxNorm prescribable 2025-10-06 + CMS ASP NDC-HCPCS crosswalk"},
             "hcpcs_drugs.csv": {"sha256": sha256(shared / "hcpcs_drugs.csv"), "source": "CMS HCPCS 2025 Oct"},
             curated_path.name: {"sha256": sha256(curated_path), "source": "curated by infucode extraction"},
+            synonyms_path.name: {"sha256": sha256(synonyms_path),
+                                 "source": "BAN/INN vs USAN names, regional brands and chart abbreviations "
+                                           "(curated by infucode extraction)"},
             stop_path.name: {"sha256": sha256(stop_path), "source": "curated by infucode extraction"},
         },
         "counts": {
             "shared_terms_kept": n_shared,
             "curated_rows": n_curated,
+            "synonym_rows": n_synonyms,
+            "combinations_renamed_to_curated_order": n_reordered,
             "dropped_stopterm_or_short": dropped_stop,
             "dropped_ambiguous": dropped_ambiguous,
             "resolved_variants_or_combinations": n_resolved,

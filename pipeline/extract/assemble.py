@@ -104,6 +104,8 @@ _FORWARD_GAP = _PATTERNS["forward_gap"]
 _LIST_GAP = _PATTERNS["list_gap"]
 _AMOUNT_IN_GAP = _PATTERNS["amount_in_gap"]
 _PER_LITER = "conc.per_liter"
+#: a weight-based dose between a drug and its diluent ("NAC 50 mg/kg in 500 mL D5W"): not a second amount
+_WEIGHT_BASED_DOSE = _PATTERNS["weight_based_dose"]
 #: route values of a drug given into a vein (an IV access site can be its site)
 _VEIN_ROUTES = frozenset({"IV", "IV_PUSH", "IV_INFUSION", "BOLUS"})
 _DILUENT_REACH = 160  # characters from a drug to the "in <volume> <fluid>" of its diluent
@@ -680,6 +682,8 @@ def _diluents_and_mixtures(text: str, mentions: list[Mention], misc: dict[str, A
         gap_start = max([host.end] + [a.end for a in host.attrs if a.start >= host.end and a.end <= fl.start])
         gap_end = min([fl.start] + [a.start for a in fl.attrs if gap_start <= a.start < fl.start])
         gap = text[gap_start:gap_end]
+        if "/" in gap and not misc["diluent_connectors"].match(gap):
+            gap = _WEIGHT_BASED_DOSE.sub("", gap)
         vol = next((volume_ml_of(a) for a in fl.attrs if a.label == "volume"), None)
         fl_first = min([fl.start] + [a.start for a in fl.attrs if a.start < fl.start and a.label == "volume"])
         if (not host.fluid and host.drug not in misc["fluid_additives"] and vol is not None

@@ -17,6 +17,7 @@ from infucode.pipeline.extract.regex_gate import gated, lowercase_variant, posit
 
 LEXICON_FILE = "lexicons/drugs.v1.jsonl"
 STOPTERMS_FILE = "lexicons/stopterms.v1.txt"
+FUZZY_ENGLISH_FILE = "lexicons/fuzzy_english_words.v1.txt"
 PATTERNS_FILE = "patterns/attributes.v1.json"
 ASSEMBLER_PATTERNS_FILE = "patterns/assembler.v1.json"
 STATUS_RULES_FILE = "context/status_rules.v1.json"
@@ -72,6 +73,21 @@ def load_stopterms() -> frozenset[str]:
     """Lowercase terms that must never be matched as drugs (also barred from fuzzy correction)."""
     out = set()
     for line in resource_path(STOPTERMS_FILE).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip().lower()
+        if line:
+            out.add(line)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def load_fuzzy_english_words() -> frozenset[str]:
+    """Lowercase English words that lie within fuzzy reach of a lexicon term but are not drugs.
+
+    Built by ``scripts/build_fuzzy_english.py`` from English word lists; the fuzzy matcher never corrects
+    them ("program" is not a slip for "Prograf").
+    """
+    out = set()
+    for line in resource_path(FUZZY_ENGLISH_FILE).read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip().lower()
         if line:
             out.add(line)
