@@ -33,8 +33,8 @@ _FOLLOWED_BY_DOSE = re.compile(
 _WORD = re.compile(r"^[a-z][a-z-]{5,}$")
 # two words right before a dose or route: a name dictated in two pieces ("Tora doll 30 mg")
 _WORD_PAIR = re.compile(
-    r"\b([A-Za-z]{2,}) ([A-Za-z]{2,})(?=\s*(?:\([^)]{1,30}\)\s*)?(?:\d|(?:iv|ivp|ivpb|po|im|sq|gtt|drip|infusion"
-    r"|push)\b))", re.I
+    r"\b([A-Za-z]{2,}) ([A-Za-z]{2,})(?=\s*(?:\([^)]{1,30}\)\s*)?"
+    r"(?:\d|(?:iv|ivp|ivpb|po|im|sq|gtt|drip|infusion|push)\b))", re.I
 )
 # what may stand between the two names of one combination product: "/", "-", "w/", "with", and the first
 # name's strength ("lidocaine 1% w/ epi", "bupivacaine 0.5% with epinephrine 1:200,000")
