@@ -31,6 +31,11 @@ _FOLLOWED_BY_DOSE = re.compile(
     r"^\s*(?:\([^)]{1,30}\)\s*)?(?:\d|iv\b|ivp\b|ivpb\b|po\b|im\b|sq\b|gtt\b|drip\b|infusion\b|push\b)", re.I
 )
 _WORD = re.compile(r"^[a-z][a-z-]{5,}$")
+# the stronger context an English word needs before it is read as a misspelt drug ("Raglan 10 mg IV")
+_FOLLOWED_BY_DOSE_UNIT = re.compile(
+    r"^\s*(?:\([^)]{1,30}\)\s*)?(?:\d+(?:[.,]\d+)?\s*(?:mg|mcg|g|gm|grams?|units?|mEq|mL|ml|cc|mmol|"
+    r"tabs?|tablets?|caps?|puffs?)\b|(?:iv|ivp|ivpb|im|sq|subcut|po)\b)", re.I
+)
 # two words right before a dose or route: a name dictated in two pieces ("Tora doll 30 mg")
 _WORD_PAIR = re.compile(
     r"\b([A-Za-z]{2,}) ([A-Za-z]{2,})(?=\s*(?:\([^)]{1,30}\)\s*)?"
@@ -179,11 +184,14 @@ class DrugMatcher:
                 continue
             tok = doc[i]
             low = tok.lower_
-            if (low in self.stop or low in self.lexicon or low in self.english
+            if (low in self.stop or low in self.lexicon
                     or (low in self._memo and self._memo[low] is None)):
                 continue  # (a word already known to have no close lexicon term)
-            if not _FOLLOWED_BY_DOSE.match(text[tok.idx + len(tok):tok.idx + len(tok) + 40]):
+            after = text[tok.idx + len(tok):tok.idx + len(tok) + 40]
+            if not _FOLLOWED_BY_DOSE.match(after):
                 continue
+            if low in self.english and not (tok.text[0].isupper() and _FOLLOWED_BY_DOSE_UNIT.match(after)):
+                continue  # an English word ("program 2 weeks") is corrected only capitalized before a dose
             best = self._closest(low)
             if best is not None:
                 span = Span(doc, tok.i, tok.i + 1, label="DRUG")

@@ -84,6 +84,13 @@ def test_an_english_word_is_never_fuzzy_corrected_into_a_brand(nlp):
     assert drugs(nlp, "convert 2 units") == []
 
 
+def test_a_capitalized_english_word_before_a_dose_with_unit_is_read_as_the_misspelt_drug(nlp):
+    assert "raglan" in load_fuzzy_english_words()  # an English word (a sleeve) one edit from Reglan
+    assert drugs(nlp, "Raglan 10 mg IV") == [("Raglan", "metoclopramide")]
+    assert drugs(nlp, "raglan 10 mg IV") == []
+    assert drugs(nlp, "Raglan sleeve 2 inches") == []
+
+
 def test_a_real_misspelling_is_still_corrected(nlp):
     assert drugs(nlp, "Vancomicin 1 g IV") == [("Vancomicin", "vancomycin")]
 
