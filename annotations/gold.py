@@ -88,8 +88,14 @@ BLIND3_PREFIX = "blind3-"
 BLIND3_SPLIT = "blind3"
 BLIND3_SOURCE_GLOB = "unseen*.notes"
 BLIND3_FILE = CORPUS_DIR / "blind3.v1.jsonl"
+#: The fifth held-out set (``annotations/corpus/BLIND4.md``), held out like the others: ids ``blind4-*``,
+#: split ``"blind4"``, sources ``src/novel*.notes``, compiled to its own file.
+BLIND4_PREFIX = "blind4-"
+BLIND4_SPLIT = "blind4"
+BLIND4_SOURCE_GLOB = "novel*.notes"
+BLIND4_FILE = CORPUS_DIR / "blind4.v1.jsonl"
 #: File-name prefixes of the compiled held-out sets (never part of :func:`default_corpus_paths`).
-HELDOUT_FILE_PREFIXES = ("challenge", "blind", "blind2", "blind3")
+HELDOUT_FILE_PREFIXES = ("challenge", "blind", "blind2", "blind3", "blind4")
 
 SETTINGS = ("facility", "professional")
 EVENT_KEYS = (
@@ -131,7 +137,8 @@ def split_for(note_id: str) -> str:
     str
         ``"train"`` or ``"test"``; ``"challenge"`` for ids starting with :data:`CHALLENGE_PREFIX`,
         ``"blind"`` for ids starting with :data:`BLIND_PREFIX`, ``"blind2"`` for ids starting with
-        :data:`BLIND2_PREFIX`, ``"blind3"`` for ids starting with :data:`BLIND3_PREFIX`.
+        :data:`BLIND2_PREFIX`, ``"blind3"`` for ids starting with :data:`BLIND3_PREFIX`, ``"blind4"`` for ids
+        starting with :data:`BLIND4_PREFIX`.
 
     Examples
     --------
@@ -145,6 +152,8 @@ def split_for(note_id: str) -> str:
     'blind2'
     >>> split_for("blind3-001")
     'blind3'
+    >>> split_for("blind4-001")
+    'blind4'
     """
     if note_id.startswith(CHALLENGE_PREFIX):
         return CHALLENGE_SPLIT
@@ -152,6 +161,8 @@ def split_for(note_id: str) -> str:
         return BLIND2_SPLIT
     if note_id.startswith(BLIND3_PREFIX):
         return BLIND3_SPLIT
+    if note_id.startswith(BLIND4_PREFIX):
+        return BLIND4_SPLIT
     if note_id.startswith(BLIND_PREFIX):
         return BLIND_SPLIT
     h = int(hashlib.sha256(note_id.encode("utf-8")).hexdigest()[:8], 16)
@@ -227,10 +238,15 @@ def is_blind3_source(path: str | Path) -> bool:
     return Path(path).match(BLIND3_SOURCE_GLOB)
 
 
+def is_blind4_source(path: str | Path) -> bool:
+    """Return whether a ``*.notes`` source belongs to the fifth held-out set (``novel*.notes``)."""
+    return Path(path).match(BLIND4_SOURCE_GLOB)
+
+
 def is_heldout_source(path: str | Path) -> bool:
     """Return whether a ``*.notes`` source is held out of the dev corpus (challenge or a blind set)."""
     return (is_challenge_source(path) or is_blind_source(path) or is_blind2_source(path)
-            or is_blind3_source(path))
+            or is_blind3_source(path) or is_blind4_source(path))
 
 
 def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -> list[dict[str, Any]]:
@@ -241,10 +257,14 @@ def load_corpus(paths: Iterable[str | Path] | None = None, split: str = "all") -
     paths
         Gold JSONL files; ``None`` means :func:`default_corpus_paths`.
     split
-        ``"train"``, ``"test"``, ``"challenge"``, ``"blind"``, ``"blind2"``, ``"blind3"`` or ``"all"``.
+        ``"train"``, ``"test"``, ``"challenge"``, ``"blind"``, ``"blind2"``, ``"blind3"``, ``"blind4"`` or
+        ``"all"``.
     """
-    if split not in ("train", "test", CHALLENGE_SPLIT, BLIND_SPLIT, BLIND2_SPLIT, BLIND3_SPLIT, "all"):
-        raise ValueError(f"split must be train, test, challenge, blind, blind2, blind3 or all, got {split!r}")
+    known = ("train", "test", CHALLENGE_SPLIT, BLIND_SPLIT, BLIND2_SPLIT, BLIND3_SPLIT, BLIND4_SPLIT, "all")
+    if split not in known:
+        raise ValueError(
+            f"split must be train, test, challenge, blind, blind2, blind3, blind4 or all, got {split!r}"
+        )
     out: list[dict[str, Any]] = []
     for p in default_corpus_paths() if paths is None else paths:
         for rec in read_gold(p):

@@ -8,7 +8,8 @@ annotated substring in its note, validates ``text[start:end]`` for every span, a
 (``src/blind*.notes``, ids ``blind-*``, split ``blind``) likewise goes to
 ``annotations/corpus/blind.v1.jsonl``; the third blind set (``src/fresh*.notes``, ids ``blind2-*``, split
 ``blind2``) goes to ``annotations/corpus/blind2.v1.jsonl``; the fourth (``src/unseen*.notes``, ids
-``blind3-*``, split ``blind3``) goes to ``annotations/corpus/blind3.v1.jsonl``.
+``blind3-*``, split ``blind3``) goes to ``annotations/corpus/blind3.v1.jsonl``; the fifth
+(``src/novel*.notes``, ids ``blind4-*``, split ``blind4``) goes to ``annotations/corpus/blind4.v1.jsonl``.
 
 Usage::
 
@@ -34,6 +35,9 @@ from infucode.annotations.gold import (
     BLIND3_FILE,
     BLIND3_SOURCE_GLOB,
     BLIND3_SPLIT,
+    BLIND4_FILE,
+    BLIND4_SOURCE_GLOB,
+    BLIND4_SPLIT,
     BLIND_FILE,
     BLIND_SOURCE_GLOB,
     BLIND_SPLIT,
@@ -44,6 +48,7 @@ from infucode.annotations.gold import (
     compile_sources,
     is_blind2_source,
     is_blind3_source,
+    is_blind4_source,
     is_blind_source,
     is_challenge_source,
     is_heldout_source,
@@ -81,6 +86,7 @@ BLIND_SETS: tuple[tuple[str, Callable[[Path], bool], str, Path], ...] = (
     (BLIND_SPLIT, is_blind_source, BLIND_SOURCE_GLOB, BLIND_FILE),
     (BLIND2_SPLIT, is_blind2_source, BLIND2_SOURCE_GLOB, BLIND2_FILE),
     (BLIND3_SPLIT, is_blind3_source, BLIND3_SOURCE_GLOB, BLIND3_FILE),
+    (BLIND4_SPLIT, is_blind4_source, BLIND4_SOURCE_GLOB, BLIND4_FILE),
 )
 
 

@@ -1,4 +1,4 @@
-"""Checks shared by the held-out set tests (blind, blind2, blind3): one definition of a valid held-out file."""
+"""Checks shared by the held-out set tests (blind, blind2, blind3, blind4): one definition of a valid held-out file."""
 
 from __future__ import annotations
 
